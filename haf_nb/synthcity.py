@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_synthcity.ipynb #1ae0e803
 from __future__ import annotations
-import dataclasses, hashlib, io, json, math, os, pickle, shutil, tempfile, time
+import dataclasses, hashlib, io, json, math, os, pickle, shutil, sys, tempfile, time, warnings
 from dataclasses import dataclass, field, asdict
 from functools import lru_cache
 from pathlib import Path
@@ -19,13 +19,13 @@ from .core import resolve_cache_dir, progress, atomic_write, get_device, machine
 __all__ = ['CONDITIONS', 'RENDER_VERSION', 'PRESETS', 'BUILDING', 'CAR', 'PED', 'TRUNK', 'CROWN', 'LAMP', 'GENERIC', 'DISTINCT',
            'FILLER', 'TOWER', 'WINDOW_STYLES', 'GENERIC_STYLES', 'SKY', 'GROUND', 'TRAV_DB', 'TRAV_QUERY',
            'TRAV_RETRIEVAL', 'TRAV_HOLIDAYS', 'SPLITS', 'GOOD_FRAC', 'OK_FRAC', 'JUNK_FRAC', 'GOOD_OCC', 'OK_OCC',
-           'Condition', 'SynthCityConfig', 'hash_u01', 'value_noise', 'value_noise1', 'box1', 'pulse', 'BandProbs',
-           'band_probs', 'City', 'make_city', 'Views', 'Scene', 'to_float', 'traversal_objects', 'routes', 'split_of',
-           'PoseSet', 'database_poses', 'query_poses', 'demo_views', 'demo_images', 'RenderJob', 'run_jobs', 'to_utm',
-           'GeoPlan', 'plan_geo', 'write_dbstruct', 'read_dbstruct', 'write_geo', 'choose_landmarks', 'landmark_views',
-           'random_views', 'grade', 'RetrievalPlan', 'prefilter_views', 'plan_retrieval', 'write_retrieval',
-           'holidays_name', 'plan_holidays', 'render_aerial', 'utm_to_aerial_pixel', 'get_config', 'synthcity_dir',
-           'build_synthcity', 'load_meta', 'cli']
+           'Condition', 'SynthCityConfig', 'hash_state', 'hash_u01', 'value_noise', 'value_noise1', 'box1', 'pulse',
+           'BandProbs', 'band_probs', 'City', 'make_city', 'Views', 'Scene', 'to_float', 'traversal_objects', 'routes',
+           'split_of', 'PoseSet', 'database_poses', 'query_poses', 'demo_views', 'demo_images', 'RenderJob', 'run_jobs',
+           'to_utm', 'GeoPlan', 'plan_geo', 'write_dbstruct', 'read_dbstruct', 'write_geo', 'choose_landmarks',
+           'landmark_views', 'random_views', 'grade', 'RetrievalPlan', 'prefilter_views', 'plan_retrieval',
+           'write_retrieval', 'holidays_name', 'plan_holidays', 'render_aerial', 'utm_to_aerial_pixel', 'get_config',
+           'synthcity_dir', 'build_synthcity', 'load_meta', 'cli']
 
 # %% ../nbs/01_synthcity.ipynb #a48abe9e
 @dataclass(frozen=True)
@@ -138,13 +138,17 @@ def _mix32(h: torch.Tensor) -> torch.Tensor:
     h = h ^ ((h >> 15) & 0x1FFFF); h = h * _i32(0x846CA68B)
     return h ^ ((h >> 16) & 0xFFFF)
 
-def hash_u01(*xs: torch.Tensor | int) -> torch.Tensor:
-    "Deterministic uniform [0, 1) value for integer inputs (tensors broadcast), the same on every device."
-    h = None
-    for x in xs:                       # FNV-1a-like combination of the 32-bit inputs, then one strong finaliser
+def hash_state(*xs: torch.Tensor | int, h: torch.Tensor | None = None) -> torch.Tensor:
+    "The int32 state of the FNV-1a-like combination of the 32-bit inputs (continuing from state `h` if given)."
+    for x in xs:
         x = x.int() if isinstance(x, torch.Tensor) else torch.tensor(_i32(x), dtype=torch.int32)
         h = (x ^ _i32(0x811C9DC5)) * 0x01000193 if h is None else (h ^ x) * 0x01000193
-    return ((_mix32(h) >> 8) & 0xFFFFFF).float() / float(1 << 24)
+    return h
+
+def hash_u01(*xs: torch.Tensor | int, h: torch.Tensor | None = None) -> torch.Tensor:
+    """Deterministic uniform [0, 1) value for integer inputs (tensors broadcast), the same on every device.
+    `hash_u01(*a, *b) == hash_u01(*b, h=hash_state(*a))`: a prefix shared by many pixels (a facade column) is hashed once."""
+    return ((_mix32(hash_state(*xs, h=h)) >> 8) & 0xFFFFFF).float() / float(1 << 24)
 
 def value_noise(x: torch.Tensor, y: torch.Tensor, seed: torch.Tensor | int) -> torch.Tensor:
     "Smooth 2-D value noise in [0, 1] with unit lattice spacing (bilinear, smoothstep)."
@@ -359,6 +363,19 @@ class Views:
 def _tt(a, device, dtype=None) -> torch.Tensor:
     return torch.as_tensor(np.ascontiguousarray(a), device=device, dtype=dtype)
 
+def _take(x: torch.Tensor, i: torch.Tensor) -> torch.Tensor:
+    "x[..., i] along the last dimension (`index_select` / `gather`: several times faster than advanced indexing on the CPU)."
+    return x.index_select(0, i) if x.dim() == 1 else x.gather(-1, i.expand(*x.shape[:-1], -1))
+
+def _put(x: torch.Tensor, i: torch.Tensor, y) -> torch.Tensor:
+    "x[..., i] = y in place along the last dimension (indices unique; `scatter_` is the fastest way on the CPU)."
+    return x.scatter_(-1, i.expand(*x.shape[:-1], -1), y)
+
+def _nz(mask: torch.Tensor) -> torch.Tensor:
+    "Indices [n] of the True entries of a 1-D mask (numpy's `flatnonzero` on the CPU, ~10x faster than `torch.nonzero` there)."
+    if mask.device.type == 'cpu': return torch.from_numpy(np.flatnonzero(mask.numpy()))
+    return mask.nonzero().squeeze(1)
+
 @dataclass
 class _Tables:
     "An object table and the building table as tensors on a device."
@@ -374,7 +391,6 @@ def _tables(city: City, objects: dict, device) -> _Tables:
     if 'owner' not in o: o['owner'] = torch.full_like(o['kind'], -1)
     b = {k: _tt(v, device) for k, v in city.buildings.items()}
     b['winstyle'] = _tt(WINDOW_STYLES, device)[b['win']]
-    b['packed'] = _pack(b, _BROWS)                  # ([F, Nb] float, layout): one gather per pixel subset in the shader
     return _Tables(o, b)
 
 def _select(tab: _Tables, group: torch.Tensor, k: int, ox, oy, fx, fy, owner, half_fov: float, max_view: float):
@@ -396,7 +412,7 @@ def _select(tab: _Tables, group: torch.Tensor, k: int, ox, oy, fx, fy, owner, ha
     return torch.where(torch.isfinite(s), idx[j], torch.full_like(j, -1))
 
 def _hit_boxes(ox, oy, dx, dy, x0, y0, x1, y1):
-    "Ray/axis-aligned-box intersections. o: [B,1,1], d: [B,W,1], box: [B,1,K] -> dict of [B,W,K]."
+    "Ray/axis-aligned-box intersections (slab test). o: [B,1,1], d: [B,W,1], box: [B,1,K] -> dict of [B,W,K] (tn, tf, hit, xface)."
     sdx = torch.where(dx.abs() < 1e-7, torch.full_like(dx, 1e-7), dx)
     sdy = torch.where(dy.abs() < 1e-7, torch.full_like(dy, 1e-7), dy)
     tx0, tx1 = (x0 - ox) / sdx, (x1 - ox) / sdx
@@ -404,14 +420,16 @@ def _hit_boxes(ox, oy, dx, dy, x0, y0, x1, y1):
     txn, txf = torch.minimum(tx0, tx1), torch.maximum(tx0, tx1)
     tyn, tyf = torch.minimum(ty0, ty1), torch.maximum(ty0, ty1)
     tn, tf = torch.maximum(txn, tyn), torch.minimum(txf, tyf)
-    hit = (tf > tn) & (tn > 0.3)
-    xface = txn > tyn
-    face = torch.where(xface, torch.where(dx > 0, 0, 1), torch.where(dy > 0, 2, 3))   # 0 W, 1 E, 2 S, 3 N face
+    return dict(tn=tn, tf=tf, hit=(tf > tn) & (tn > 0.3), xface=txn > tyn)
+
+def _box_surface(ox, oy, dx, dy, tn, xface, x0, y0, x1, y1):
+    "Where rays meet box faces (all broadcast): face id (0 W, 1 E, 2 S, 3 N), u along the face (m), face width, |cos| of incidence."
+    face = torch.where(xface, torch.where(dx > 0, 0, 1), torch.where(dy > 0, 2, 3))
     hx, hy = ox + dx * tn, oy + dy * tn
     u = torch.where(face == 0, y1 - hy, torch.where(face == 1, hy - y0, torch.where(face == 2, hx - x0, x1 - hx)))
     width = torch.where(xface, y1 - y0, x1 - x0)
     cosi = torch.where(xface, dx.abs(), dy.abs()).expand_as(tn)
-    return dict(tn=tn, tf=tf, hit=hit, face=face, u=u, width=width, cosi=cosi)
+    return face, u, width, cosi
 
 def _hit_cylinders(ox, oy, dx, dy, cx, cy, r):
     "Ray/vertical-cylinder intersections (2-D ray/circle). Returns dict of [B,W,K]; u = signed miss distance."
@@ -434,18 +452,21 @@ def _roof_profile(u, width, roof, roof_h):
     return torch.where(roof == 1, gable, torch.where(roof == 2, stepped, torch.where(roof == 3, spire,
                        torch.where(roof == 4, setback, torch.zeros_like(u)))))
 
-def _layers(tab, cand, hits, take, ch):
-    "Nearest `take` hits per ray of one object group, with their vertical extent [lo, hi] (m) and attributes."
+def _layers(tab, cand, hits, take, rays, boxes=None):
+    """Nearest `take` hits per ray of one object group, with their vertical extent [lo, hi] (m) and attributes.
+    `rays` = (ox, oy, dx, dy); `boxes` = (x0, y0, x1, y1) [B, 1, K] for a box group: the surface of a box (face, u, ...)
+    is only worked out for the hits that are kept."""
     t = torch.where(hits['hit'], hits['tn'], torch.full_like(hits['tn'], float('inf')))   # [B, W, K]
     take = min(take, t.shape[-1])
     tn, j = torch.topk(t, take, dim=-1, largest=False)    # [B, W, L]
-    g = lambda a: a.gather(-1, j)
-    oid = cand[:, None, :].expand(-1, t.shape[1], -1).gather(-1, j)   # [B, W, L] global object index (-1 none)
+    g = lambda a: a.expand(-1, t.shape[1], -1).gather(-1, j)
+    oid = g(cand[:, None, :])                             # [B, W, L] global object index (-1 none)
     ok = torch.isfinite(tn) & (oid >= 0)
     oid = oid.clamp(min=0)
     o = tab.obj
     kind, z0, z1 = o['kind'][oid], o['z0'][oid], o['z1'][oid]
-    u, width, face = g(hits['u']), g(hits['width']), g(hits['face'])
+    if boxes is None: u, width, face, cosi = g(hits['u']), g(hits['width']), g(hits['face']), g(hits['cosi'])
+    else: face, u, width, cosi = _box_surface(*rays, g(hits['tn']), g(hits['xface']), *(g(b) for b in boxes))
     lo, hi = z0.clone(), z1.clone()
     # buildings: roof silhouette
     isb = kind == BUILDING
@@ -467,274 +488,351 @@ def _layers(tab, cand, hits, take, ch):
     zc, hz = (z0 + z1) / 2, (z1 - z0) / 2
     lo = torch.where(isr, zc - hz * e, lo); hi = torch.where(isr, zc + hz * e, hi)
     tn = torch.where(ok, tn, torch.full_like(tn, float('inf')))
-    return dict(tn=tn, tf=g(hits['tf']), oid=oid, kind=kind, u=u, width=width, face=face, cosi=g(hits['cosi']),
+    return dict(tn=tn, tf=g(hits['tf']), oid=oid, kind=kind, u=u, width=width, face=face, cosi=cosi,
                 lo=lo, hi=hi, ok=ok)
 
 # %% ../nbs/01_synthcity.ipynb #559908c5
+def _rgb(c, device) -> torch.Tensor:
+    "An RGB triple as a [3, 1] column (broadcasts against planar colours [3, n]); cached: never modify it in place."
+    return _rgb_cached(tuple(float(x) for x in c), str(device))
+
+@lru_cache(maxsize=256)
+def _rgb_cached(c: tuple, device: str) -> torch.Tensor:
+    return torch.tensor(c, dtype=torch.float32, device=device)[:, None]
+
 def _hue(h: torch.Tensor, s=0.75, v=0.85) -> torch.Tensor:
-    "HSV -> RGB for a tensor of hues in [0, 1) (fixed s, v), [P, 3]."
-    k = torch.tensor([5.0, 3.0, 1.0], device=h.device)
-    kk = (k[None] + h[:, None] * 6) % 6
-    s = s[:, None] if isinstance(s, torch.Tensor) and s.dim() == 1 else s
-    v = v[:, None] if isinstance(v, torch.Tensor) and v.dim() == 1 else v
+    "HSV -> RGB for a tensor of hues [n] in [0, 1) (s, v: numbers or [n]): planar [3, n]."
+    k = _rgb([5.0, 3.0, 1.0], h.device)
+    kk = (k + (h * 6)[None]) % 6
     return v - v * s * torch.clamp(torch.minimum(kk, 4 - kk), 0, 1)
 
 def _mix(a, b, t):
-    "a*(1-t) + b*t with t [P] broadcast over RGB."
-    return a + (b - a) * t[:, None]
+    "a*(1-t) + b*t, written a + (b - a)*t; colours planar [3, n] (or [3, 1]), t [n]."
+    return a + (b - a) * t
 
-_BROWS = [('H', 1), ('bkind', 1), ('seed', 1), ('wall', 3), ('pattern', 1), ('floor_h', 1), ('gf_h', 1), ('winstyle', 10),
-          ('roof', 1), ('mural', 1), ('mural_rgb', 6)]          # building attributes used by the facade shader
+class _Cols:
+    "Per-column values [..., N] and their per-pixel gathers: `C.px('name', ci)` = `C['name'][..., ci]`."
+    def __init__(self, **cols): self.c = cols
+    def __getitem__(self, n): return self.c[n]
+    def __setitem__(self, n, v): self.c[n] = v
+    def px(self, n, ci): return _take(self.c[n], ci)
 
-def _pack(cols: dict, names: list) -> tuple[torch.Tensor, dict]:
-    "Stack named columns ([N] or [N, k]) into a feature-major float matrix [F, N] and its layout {name: (row, k)}."
-    rows, layout, r = [], {}, 0
-    for n, k in names:
-        x = cols[n].float().reshape(len(cols[n]), -1).T                  # [k, N]
-        rows.append(x); layout[n] = (r, k); r += k
-    return torch.cat(rows), layout
+def _facade_columns(bld: dict, ref, u, width, face, fpu, fpv, cond: Condition, probs: BandProbs) -> _Cols:
+    """Everything about facade columns that does not depend on the height v: the building's attributes, which window
+    column / shop segment / poster slot the ray hits and where in it, their hash prefixes. All [N] (colours [3, N])."""
+    g = lambda n: bld[n][ref]
+    C = _Cols(u=u, width=width, face=face, fpu=fpu, fpv=fpv, H=g('H'), bkind=g('bkind'), seed=g('seed'),
+              wall=g('wall').T, pattern=g('pattern'), fh=g('floor_h'), gf=g('gf_h'), roof=g('roof'), mural=g('mural'))
+    seed, pat, fh = C['seed'], C['pattern'], C['fh']
+    C['col'] = C['wall'] * (0.9 + 0.2 * value_noise1(u * 0.6, seed))           # weathering streaks (vary along the facade)
+    C['mod'] = torch.where(pat == 4, 0.18 * pulse(u, 3.8, 0.0, 0.7, fpu), torch.zeros_like(u))   # pilasters
+    C['pan_u'] = pulse(u, 1.5, 0.0, 0.06, fpu)                                  # vertical joints of the concrete panels
+    C['H_08'], C['H_07'] = C['H'] - 0.8, C['H'] - 0.7
+    C['street'] = (C['bkind'] != FILLER) & (C['bkind'] != TOWER)
+    # upper floors: the window column hit by the ray and the horizontal part of the window / frame masks
+    ws = g('winstyle').T                                                        # [10, N]
+    sx, ww, wh, sill, C['frame_rgb'], glass_rgb = ws[0], ws[1], ws[2], ws[3], ws[4:7], ws[7:10]
+    C['glassy'] = glassy = pat == 3
+    sxe = torch.where(glassy, torch.full_like(u, 1.6), width / torch.clamp(torch.round(width / sx), min=1))
+    ci = torch.floor(u / sxe); fu = u - (ci + 0.5) * sxe                       # window column and offset in it
+    ww = torch.where(glassy, sxe - 0.12, ww); wh = torch.where(glassy, fh - 0.3, wh)
+    sill = torch.where(glassy, torch.full_like(u, 0.15), sill)
+    C['sill'], C['wh'], C['sill_wh'] = sill, wh, sill + wh
+    C['sill_018'], C['sill_wh_01'] = sill - 0.18, sill + wh + 0.1
+    C['win_u'] = box1(fu, -ww / 2, ww / 2, fpu)
+    C['frm_u'] = box1(fu, -ww / 2 - 0.12, ww / 2 + 0.12, fpu)
+    C['not_glassy'] = ~glassy
+    C['h_win'] = hash_state(seed, face, ci.long())                              # + floor index -> curtains, lit
+    C['glass_rgb'], C['glass_wall'] = glass_rgb, C['wall'] * 0.55
+    C['mface'] = (C['mural'] > 0) & (hash_u01(seed, face, 5) < 0.5)
+    C['roofc'] = C['wall'] * 0.7 + torch.where((C['roof'] == 3)[None], 0.25, 0.0)
+    # murals (only where there is one): normalised coordinates and the two colours
+    C['un'] = u / width.clamp(min=1)
+    C['HG'] = C['H'] - C['gf']
+    C['HGc'], C['wc'] = C['HG'].clamp(min=1), width.clamp(min=1)
+    mr = g('mural_rgb').T
+    C['mr1'], C['mr2'] = mr[:3], mr[3:]
+    # ground floor: ~7 m segments, each a shop front or a shutter + door
+    seg = width / torch.clamp(torch.round(width / 7), min=1)
+    si = torch.floor(u / seg); su = u - si * seg; sil = si.long()
+    hs = hash_u01(seed, face, sil, 11)
+    C['shop'] = hs < probs.p_shop
+    h1, h2, h3 = hs * 7.31 % 1, hash_u01(seed, face, sil, 13), hash_u01(seed, face, sil, 14)
+    C['disp_u'] = box1(su, 0.5, seg - 0.5, fpu)
+    C['awn_u'] = box1(su, 0.2, seg - 0.2, fpu)
+    C['sign_u'] = box1(su, 0.6, seg - 0.6, fpu)
+    C['let_u'] = pulse(su, 0.5, 0.1, 0.35, fpu)
+    C['let_u2'] = box1(su, 1.2 + 2 * h3, seg - 1.2 - h3, fpu)
+    C['interior'] = interior = _hue(h2, 0.5, 0.35)
+    C['awn_rgb'] = _mix(_hue(h1, 0.8, 0.8), torch.ones_like(interior) * 0.92, (h3 < 0.5).float() * pulse(su, 1.0, 0.0, 0.5, fpu))
+    C['sign_a'], C['sign_b'] = _hue(h2, 0.7, 0.9), torch.ones_like(interior) * (h3 > 0.5).float()[None] * 0.95
+    C['shop_e'] = interior * 1.6 + 0.35
+    C['door_u'] = box1(su, seg / 2 - 0.6, seg / 2 + 0.6, fpu)
+    C['shut_u'] = box1(su, 0.5, seg / 2 - 0.9, fpu) + box1(su, seg / 2 + 0.9, seg - 0.5, fpu)
+    # posters (small band): two slots per segment, each filled with probability p_poster
+    for k in range(2):
+        h0 = hash_u01(seed, face, sil, k, 20)
+        hp = [h0] + [(h0 * q) % 1 for q in (17.13, 31.71, 53.37, 71.93, 97.11)]  # five more numbers from one hash
+        C[f'p{k}_there'] = (h0 < probs.p_poster).float()
+        pw, ph = 0.7 + 0.5 * hp[1], 1.0 + 0.5 * hp[2]
+        pc, pb = seg * (0.27 + 0.46 * k) + (hp[3] - 0.5) * 0.6, 1.0 + 0.7 * hp[4]
+        C[f'p{k}_u'] = box1(su, pc - pw / 2, pc + pw / 2, fpu)
+        C[f'p{k}_pb'], C[f'p{k}_pbh'], C[f'p{k}_ph'] = pb, pb + ph, ph
+        C[f'p{k}_pu'] = (su - pc) / pw + 0.5                                     # [0, 1] across the poster
+        C[f'p{k}_kind'] = torch.floor(hp[5] * 4)
+        C[f'p{k}_t1'], C[f'p{k}_t2'], C[f'p{k}_t3'] = 0.3 + 0.4 * hp[1], 0.3 + 0.4 * hp[2], 0.6 + 0.8 * hp[3]
+        C[f'p{k}_c1'] = _hue(hp[1] * 7 % 1, 0.85, 0.95)
+        C[f'p{k}_c2'] = _hue(hp[2] * 13 % 1, 0.6 + 0.4 * (hp[4] > 0.5).float(), 0.3 + 0.6 * hp[3])
+    return C
 
-class _Px:
-    "Named rows of a feature-major pixel matrix [F, P]: one `index_select` gathers every attribute of a pixel subset."
-    def __init__(self, mat: torch.Tensor, layout: dict): self.mat, self.layout = mat, layout
-    def __getitem__(self, n):
-        r, k = self.layout[n]
-        return self.mat[r] if k == 1 else self.mat[r:r + k].T             # [P] or [P, k]
-    def sub(self, i: torch.Tensor) -> '_Px': return _Px(self.mat.index_select(1, i), self.layout)
-
-def _facade(bpack: tuple, ref, face, u, v, width, fpu, fpv, cond: Condition, probs: BandProbs, trav: int):
-    "Albedo and emission [P, 3] of building facades at facade coordinates (u along, v up, metres)."
-    dev = u.device
-    bmat, blay = bpack
-    lay = {n: (r + 6, k) for n, (r, k) in blay.items()}
-    lay.update({'u': (0, 1), 'v': (1, 1), 'width': (2, 1), 'fpu': (3, 1), 'fpv': (4, 1), 'face': (5, 1)})
-    X = _Px(torch.cat([torch.stack([u, v, width, fpu, fpv, face.float()]), bmat.index_select(1, ref)]), lay)   # [F, P]
-    H, bkind, seed, wall, pat, gfh = X['H'], X['bkind'], X['seed'], X['wall'], X['pattern'], X['gf_h']
-    col = wall * (0.9 + 0.2 * value_noise1(u * 0.6, seed))[:, None]          # weathering streaks (vary along the facade)
-    # wall patterns (box-filtered, so they fade to their mean with distance instead of aliasing)
-    mod = torch.zeros_like(u)
-    for p, fn in ((1, lambda S: -0.18 * pulse(S['v'], 0.3, 0.0, 0.05, S['fpv'])),                       # brick courses
-                  (2, lambda S: -0.2 * torch.maximum(pulse(S['u'], 1.5, 0.0, 0.06, S['fpu']), pulse(S['v'], 1.6, 0.0, 0.06, S['fpv']))),  # panels
-                  (4, lambda S: 0.18 * pulse(S['u'], 3.8, 0.0, 0.7, S['fpu']))):                        # pilasters
-        i = (pat == p).nonzero().squeeze(1)
-        if len(i): mod[i] = fn(X.sub(i))
-    col = col * (1 + mod)[:, None]
+def _facade(C: _Cols, ci: torch.Tensor, v: torch.Tensor, cond: Condition, trav: int):
+    """Albedo and emission [3, n] of facade pixels: `ci` [n] the column of each pixel (in `C`, from `_facade_columns`),
+    `v` [n] its height on the facade (m). Only what depends on v is computed per pixel."""
+    dev = v.device
+    fpv = C.px('fpv', ci)
+    # wall colour and pattern (box-filtered, so they fade to their mean with distance instead of aliasing)
+    pat = C.px('pattern', ci)
+    mod = C.px('mod', ci)                                                       # pilasters (per column)
+    i = _nz(pat == 1)                                                           # brick courses
+    if len(i): _put(mod, i, -0.18 * pulse(_take(v, i), 0.3, 0.0, 0.05, _take(fpv, i)))
+    i = _nz(pat == 2)                                                           # concrete panels
+    if len(i): _put(mod, i, -0.2 * torch.maximum(C.px('pan_u', _take(ci, i)), pulse(_take(v, i), 1.6, 0.0, 0.06, _take(fpv, i))))
+    col = C.px('col', ci) * (1 + mod)                                           # [3, n]
     emis = torch.zeros_like(col)
+    H, gf = C.px('H', ci), C.px('gf', ci)
     # --- upper floors: a grid of identical windows (the repetitive structure), or a mural
-    i = ((v >= gfh) & (v < H)).nonzero().squeeze(1)
+    i = _nz((v >= gf) & (v < H))
     if len(i):
-        S = X.sub(i)
-        f_, u_, v_, w_, fu_, fv_, sd, gf_, Hh, fh = (S[n] for n in ('face', 'u', 'v', 'width', 'fpu', 'fpv', 'seed', 'gf_h', 'H', 'floor_h'))
-        ws = S['winstyle']                                                           # [p, 10]
-        sx, ww, wh, sill, frame_rgb, glass_rgb = ws[:, 0], ws[:, 1], ws[:, 2], ws[:, 3], ws[:, 4:7], ws[:, 7:10]
-        glassy = S['pattern'] == 3
-        sxe = torch.where(glassy, torch.full_like(u_, 1.6), w_ / torch.clamp(torch.round(w_ / sx), min=1))
-        ci = torch.floor(u_ / sxe); fu = u_ - (ci + 0.5) * sxe                      # window column and offset in it
-        fi = torch.floor((v_ - gf_) / fh); fv = v_ - gf_ - fi * fh                  # floor and height in it
-        ww = torch.where(glassy, sxe - 0.12, ww); wh = torch.where(glassy, fh - 0.3, wh)
-        sill = torch.where(glassy, torch.full_like(u_, 0.15), sill)
-        win = box1(fu, -ww / 2, ww / 2, fu_) * box1(fv, sill, sill + wh, fv_)
-        frm = box1(fu, -ww / 2 - 0.12, ww / 2 + 0.12, fu_) * box1(fv, sill - 0.18, sill + wh + 0.1, fv_) * (~glassy)
-        hw = hash_u01(sd, f_, ci.long(), fi.long())
-        refl = 0.75 + 0.45 * ((fv - sill) / wh).clamp(0, 1)
-        gcol = glass_rgb * refl[:, None]
-        gcol = torch.where(glassy[:, None], S['wall'] * 0.55 + 0.25 * refl[:, None] * torch.tensor([0.6, 0.75, 0.9], device=dev), gcol)
-        gcol = _mix(gcol, torch.tensor([0.55, 0.5, 0.42], device=dev).expand_as(gcol), 0.6 * (hw < 0.3).float())  # curtains
-        # murals (large band): a whole face painted with a big pattern, no windows on it
-        mural = S['mural']
-        mface = (mural > 0) & (hash_u01(sd, f_, 5) < 0.5)
-        un, vn = u_ / w_.clamp(min=1), (v_ - gf_) / (Hh - gf_).clamp(min=1)
-        rr = torch.hypot(un - 0.5, (vn - 0.5) * (Hh - gf_) / w_.clamp(min=1))
-        mpat = torch.where(mural == 1, (rr * 5) % 1 < 0.5, torch.where(mural == 2, ((un + vn) * 3) % 1 < 0.5, (rr < 0.3) | (vn % 0.34 < 0.1)))
-        mr = S['mural_rgb']
-        mrgb = torch.where(mpat[:, None], mr[:, :3], mr[:, 3:])
-        win, frm = win * (~mface), frm * (~mface)
-        c = torch.where(mface[:, None], mrgb, col[i])
-        c = _mix(c, frame_rgb, frm - win)
-        col[i] = _mix(c, gcol, win)
-        if cond.p_lit > 0:
-            lit = (hash_u01(sd, f_, ci.long(), fi.long(), trav) < cond.p_lit).float()
-            warm = torch.stack([0.95 + 0 * hw, 0.72 + 0.15 * hw, 0.38 + 0.3 * hw], 1)
-            emis[i] = warm * (cond.emissive * win * lit)[:, None]
+        c_, v_, fv_, gf_ = _take(ci, i), _take(v, i), _take(fpv, i), _take(gf, i)
+        fh = C.px('fh', c_)
+        fi = torch.floor((v_ - gf_) / fh); fv = v_ - gf_ - fi * fh              # floor and height in it
+        win = C.px('win_u', c_) * box1(fv, C.px('sill', c_), C.px('sill_wh', c_), fv_)
+        frm = C.px('frm_u', c_) * box1(fv, C.px('sill_018', c_), C.px('sill_wh_01', c_), fv_) * C.px('not_glassy', c_)
+        mface = C.px('mface', c_)
+        m = _nz(mface)
+        if len(m):                                                              # murals (large band): no windows on that face
+            cm, vm = _take(c_, m), _take(v_, m)
+            un, vn = C.px('un', cm), (vm - C.px('gf', cm)) / C.px('HGc', cm)
+            rr = torch.hypot(un - 0.5, (vn - 0.5) * C.px('HG', cm) / C.px('wc', cm))
+            mural = C.px('mural', cm)
+            mpat = torch.where(mural == 1, (rr * 5) % 1 < 0.5, torch.where(mural == 2, ((un + vn) * 3) % 1 < 0.5, (rr < 0.3) | (vn % 0.34 < 0.1)))
+            _put(col, _take(i, m), torch.where(mpat[None], C.px('mr1', cm), C.px('mr2', cm)))
+            win, frm = win * (~mface), frm * (~mface)
+        # frame and glass: only pixels that a window or its frame covers (elsewhere both mixes leave the wall as it is)
+        w = _nz((win + frm) > 0)
+        if len(w):
+            p, c_, fi, fv, win, frm = (_take(x, w) for x in (i, c_, fi, fv, win, frm))
+            hwin = hash_state(fi.int(), h=C.px('h_win', c_))                   # (building, face, window column, floor)
+            hw = hash_u01(h=hwin)
+            refl = 0.75 + 0.45 * ((fv - C.px('sill', c_)) / C.px('wh', c_)).clamp(0, 1)   # glass reflects more towards the top
+            gcol = C.px('glass_rgb', c_) * refl
+            g = _nz(C.px('glassy', c_))
+            if len(g):                                                          # glass curtain walls
+                _put(gcol, g, C.px('glass_wall', _take(c_, g)) + 0.25 * _take(refl, g) * _rgb([0.6, 0.75, 0.9], dev))
+            gcol = _mix(gcol, _rgb([0.55, 0.5, 0.42], dev), 0.6 * (hw < 0.3).float())  # curtains
+            c = _mix(_take(col, p), C.px('frame_rgb', c_), frm - win)
+            _put(col, p, _mix(c, gcol, win))
+            if cond.p_lit > 0:                                                  # lit windows (chosen per traversal)
+                lit = (hash_u01(trav, h=hwin) < cond.p_lit).float()
+                warm = torch.stack([0.95 + 0 * hw, 0.72 + 0.15 * hw, 0.38 + 0.3 * hw])
+                _put(emis, p, warm * (cond.emissive * win * lit))
     # cornice under the roof line, roof silhouettes above it
-    i = ((v > H - 0.8) & (bkind != FILLER)).nonzero().squeeze(1)
+    i = _nz((v > C.px('H_08', ci)) & (C.px('bkind', ci) != FILLER))
     if len(i):
-        S = X.sub(i)
-        above = (S['v'] >= S['H'])[:, None]
-        roofc = S['wall'] * 0.7 + torch.where((S['roof'] == 3)[:, None], 0.25, 0.0)
-        col[i] = torch.where(above, roofc, col[i] * (1 - 0.3 * box1(S['v'], S['H'] - 0.7, S['H'], S['fpv']))[:, None])
-    street = (bkind != FILLER) & (bkind != TOWER)
+        c_, v_, H_ = _take(ci, i), _take(v, i), _take(H, i)
+        _put(col, i, torch.where((v_ >= H_)[None], C.px('roofc', c_),
+                                          _take(col, i) * (1 - 0.3 * box1(v_, C.px('H_07', c_), H_, _take(fpv, i)))))
+    street = C.px('street', ci)
     # --- ground floor: segments of ~7 m, each a unique shop front (medium band) or a generic shutter + door
-    i = ((v < gfh) & street).nonzero().squeeze(1)
+    i = _nz((v < gf) & street)
     if len(i):
-        S = X.sub(i)
-        sd, f_, u_, v_, w_, fu_, fv_ = (S[n] for n in ('seed', 'face', 'u', 'v', 'width', 'fpu', 'fpv'))
-        seg = w_ / torch.clamp(torch.round(w_ / 7), min=1)
-        si = torch.floor(u_ / seg); su = u_ - si * seg; sil = si.long()
-        hs = hash_u01(sd, f_, sil, 11)
-        shop = hs < probs.p_shop
-        h1, h2, h3 = hs * 7.31 % 1, hash_u01(sd, f_, sil, 13), hash_u01(sd, f_, sil, 14)
-        disp = box1(su, 0.5, seg - 0.5, fu_) * box1(v_, 0.45, 3.0, fv_)
-        awn = box1(v_, 3.0, 3.5, fv_) * box1(su, 0.2, seg - 0.2, fu_)
-        sign = box1(v_, 3.6, 4.3, fv_) * box1(su, 0.6, seg - 0.6, fu_)
-        letters = pulse(su, 0.5, 0.1, 0.35, fu_) * box1(v_, 3.78, 4.12, fv_) * box1(su, 1.2 + 2 * h3, seg - 1.2 - h3, fu_)
-        interior = _hue(h2, 0.5, 0.35)
-        awn_rgb = _mix(_hue(h1, 0.8, 0.8), torch.ones_like(interior) * 0.92, (h3 < 0.5).float() * pulse(su, 1.0, 0.0, 0.5, fu_))
-        sign_rgb = _mix(_hue(h2, 0.7, 0.9), torch.ones_like(interior) * (h3 > 0.5).float()[:, None] * 0.95, letters)
-        c0 = col[i]
-        scol = _mix(_mix(_mix(c0, interior, disp), awn_rgb, awn), sign_rgb, sign)
-        door = box1(su, seg / 2 - 0.6, seg / 2 + 0.6, fu_) * box1(v_, 0.0, 2.3, fv_)
-        shut = (box1(su, 0.5, seg / 2 - 0.9, fu_) + box1(su, seg / 2 + 0.9, seg - 0.5, fu_)) * box1(v_, 0.3, 2.8, fv_)
-        g2 = _mix(c0, torch.tensor([0.55, 0.56, 0.58], device=dev).expand_as(c0) * (1 - 0.25 * pulse(v_, 0.14, 0, 0.04, fv_))[:, None], shut)
-        g2 = _mix(g2, torch.tensor([0.30, 0.20, 0.12], device=dev).expand_as(c0), door)
-        col[i] = torch.where(shop[:, None], scol, g2)
-        emis[i] = emis[i] + shop.float()[:, None] * (cond.emissive * 0.9 * disp)[:, None] * (interior * 1.6 + 0.35)
+        shop = C.px('shop', _take(ci, i))
+        for sub, is_shop in ((_nz(shop), True), (_nz(~shop), False)):
+            if not len(sub): continue
+            p = _take(i, sub); c_, v_, fv_ = _take(ci, p), _take(v, p), _take(fpv, p)
+            c0 = _take(col, p)
+            if is_shop:
+                disp = C.px('disp_u', c_) * box1(v_, 0.45, 3.0, fv_)
+                awn = box1(v_, 3.0, 3.5, fv_) * C.px('awn_u', c_)
+                sign = box1(v_, 3.6, 4.3, fv_) * C.px('sign_u', c_)
+                letters = C.px('let_u', c_) * box1(v_, 3.78, 4.12, fv_) * C.px('let_u2', c_)
+                sign_rgb = _mix(C.px('sign_a', c_), C.px('sign_b', c_), letters)
+                _put(col, p, _mix(_mix(_mix(c0, C.px('interior', c_), disp), C.px('awn_rgb', c_), awn), sign_rgb, sign))
+                _put(emis, p, _take(emis, p) + (cond.emissive * 0.9 * disp) * C.px('shop_e', c_))
+            else:
+                door = C.px('door_u', c_) * box1(v_, 0.0, 2.3, fv_)
+                shut = C.px('shut_u', c_) * box1(v_, 0.3, 2.8, fv_)
+                g2 = _mix(c0, _rgb([0.55, 0.56, 0.58], dev) * (1 - 0.25 * pulse(v_, 0.14, 0, 0.04, fv_)), shut)
+                _put(col, p, _mix(g2, _rgb([0.30, 0.20, 0.12], dev), door))
     # posters and signs (small band): up to two per ~7 m segment, each a unique two-colour pattern
-    i = ((v > 0.95) & (v < 3.25) & street).nonzero().squeeze(1)
-    if len(i):
-        S = X.sub(i)
-        sd, f_, u_, v_, w_, fu_, fv_ = (S[n] for n in ('seed', 'face', 'u', 'v', 'width', 'fpu', 'fpv'))
-        seg = w_ / torch.clamp(torch.round(w_ / 7), min=1)
-        si = torch.floor(u_ / seg); su = u_ - si * seg; sil = si.long()
-        c, e = col[i], emis[i]
-        for k in range(2):
-            h0 = hash_u01(sd, f_, sil, k, 20)
-            hp = [h0] + [(h0 * q) % 1 for q in (17.13, 31.71, 53.37, 71.93, 97.11)]  # five more numbers from one hash
-            there = (h0 < probs.p_poster).float()
-            pw, ph = 0.7 + 0.5 * hp[1], 1.0 + 0.5 * hp[2]
-            pc, pb = seg * (0.27 + 0.46 * k) + (hp[3] - 0.5) * 0.6, 1.0 + 0.7 * hp[4]
-            inside = box1(su, pc - pw / 2, pc + pw / 2, fu_) * box1(v_, pb, pb + ph, fv_) * there
-            pu, pv = (su - pc) / pw + 0.5, (v_ - pb) / ph                # [0, 1] inside the poster
-            kind = torch.floor(hp[5] * 4)
-            part = torch.where(kind == 0, pv < 0.3 + 0.4 * hp[1], torch.where(kind == 1, pu < 0.3 + 0.4 * hp[2],
-                   torch.where(kind == 2, torch.hypot(pu - 0.5, pv - 0.5) < 0.3, pu + pv < 0.6 + 0.8 * hp[3])))
-            c1, c2 = _hue(hp[1] * 7 % 1, 0.85, 0.95), _hue(hp[2] * 13 % 1, 0.6 + 0.4 * (hp[4] > 0.5).float(), 0.3 + 0.6 * hp[3])
-            pcol = torch.where(part[:, None], c1, c2)
-            c = _mix(c, pcol, inside)
-            e = e + (cond.emissive * 0.25 * inside)[:, None] * pcol
-        col[i], emis[i] = c, e
+    i = _nz((v > 0.95) & (v < 3.25) & street)
+    for k in range(2):
+        if not len(i): break
+        p = _take(i, _nz(C.px(f'p{k}_there', _take(ci, i)) > 0))               # only filled slots change anything
+        if not len(p): continue
+        c_, v_, fv_ = _take(ci, p), _take(v, p), _take(fpv, p)
+        pb = C.px(f'p{k}_pb', c_)
+        inside = C.px(f'p{k}_u', c_) * box1(v_, pb, C.px(f'p{k}_pbh', c_), fv_) * C.px(f'p{k}_there', c_)
+        pu, pv = C.px(f'p{k}_pu', c_), (v_ - pb) / C.px(f'p{k}_ph', c_)         # [0, 1] inside the poster
+        kind = C.px(f'p{k}_kind', c_)
+        part = torch.where(kind == 0, pv < C.px(f'p{k}_t1', c_), torch.where(kind == 1, pu < C.px(f'p{k}_t2', c_),
+               torch.where(kind == 2, torch.hypot(pu - 0.5, pv - 0.5) < 0.3, pu + pv < C.px(f'p{k}_t3', c_))))
+        pcol = torch.where(part[None], C.px(f'p{k}_c1', c_), C.px(f'p{k}_c2', c_))
+        _put(col, p, _mix(_take(col, p), pcol, inside))
+        _put(emis, p, _take(emis, p) + (cond.emissive * 0.25 * inside) * pcol)
     return col, emis
 
-def _objects(o: dict, oid, kind, face, u, v, width, fpv, cond: Condition):
-    "Albedo and emission [P, 3] of cars, pedestrians, trees and lamps."
-    rgb, seed, z1 = o['rgb'][oid], o['seed'][oid], o['z1'][oid]
-    col, emis = rgb.clone(), torch.zeros_like(rgb)
-    h = hash_u01(seed, 1)
+def _objects(o: dict, oid, kind, face, u, width, ci, v, cond: Condition):
+    """Albedo and emission [3, n] of cars, pedestrians, trees and lamps. `oid, kind, face, u, width` are per column [N],
+    `ci` [n] the column of each pixel, `v` [n] its height (m)."""
+    dev = v.device
+    rgb, seed, z0, z1 = o['rgb'][oid].T, o['seed'][oid], o['z0'][oid], o['z1'][oid]   # per column
+    col, emis = _take(rgb, ci), torch.zeros(3, len(v), device=dev)
+    kind_p = _take(kind, ci)
     # cars: windows on the cabin, dark wheels, lights (white at the front, red at the back)
-    car = kind == CAR
-    front = o['ref'][oid]
-    back = front ^ 1
-    cabin = car & (v > 0.1 + 0.55 * (z1 - 0.1) + 0.05) & (v < z1 - 0.08)
-    col = torch.where(cabin[:, None], torch.tensor([0.10, 0.12, 0.15], device=u.device) + 0.1 * v[:, None] / 2, col)
-    side = (face >= 2) != (front >= 2)
-    wl = (u / width.clamp(min=1e-3))
-    wheel = car & side & (v < 0.6) & (((wl - 0.18).abs() < 0.09) | ((wl - 0.82).abs() < 0.09))
-    col = torch.where(wheel[:, None], torch.full_like(col, 0.05), col)
-    lamp_zone = car & ~side & (v > 0.55) & (v < 0.78) & ((wl - 0.5).abs() > 0.3)
-    col = torch.where((lamp_zone & (face == front))[:, None], torch.full_like(col, 0.9), col)
-    col = torch.where((lamp_zone & (face == back))[:, None], torch.tensor([0.7, 0.05, 0.05], device=u.device).expand_as(col), col)
-    emis = emis + (lamp_zone & (face == front)).float()[:, None] * cond.emissive * 2.0 * torch.tensor([1.0, 0.95, 0.8], device=u.device)
-    emis = emis + (lamp_zone & (face == back)).float()[:, None] * cond.emissive * 1.2 * torch.tensor([1.0, 0.1, 0.05], device=u.device)
+    i = _nz(kind_p == CAR)
+    if len(i):
+        c_, v_ = _take(ci, i), _take(v, i)
+        front = o['ref'][oid]
+        side = (face >= 2) != (front >= 2)                                     # a face parallel to the car's long axis
+        wl = u / width.clamp(min=1e-3)
+        wheel_c = side & (((wl - 0.18).abs() < 0.09) | ((wl - 0.82).abs() < 0.09))
+        lamp_c = ~side & ((wl - 0.5).abs() > 0.3)
+        cabin = (v_ > _take(0.1 + 0.55 * (z1 - 0.1) + 0.05, c_)) & (v_ < _take(z1 - 0.08, c_))
+        c = torch.where(cabin[None], _rgb([0.10, 0.12, 0.15], dev) + 0.1 * v_[None] / 2, _take(col, i))
+        c = torch.where((_take(wheel_c, c_) & (v_ < 0.6))[None], torch.full_like(c, 0.05), c)
+        lamp_zone = _take(lamp_c, c_) & (v_ > 0.55) & (v_ < 0.78)
+        f_, fr_ = _take(face, c_), _take(front, c_)
+        fr, bk = lamp_zone & (f_ == fr_), lamp_zone & (f_ == (fr_ ^ 1))
+        c = torch.where(fr[None], torch.full_like(c, 0.9), c)
+        _put(col, i, torch.where(bk[None], _rgb([0.7, 0.05, 0.05], dev), c))
+        _put(emis, i, fr.float()[None] * cond.emissive * 2.0 * _rgb([1.0, 0.95, 0.8], dev)
+                         + bk.float()[None] * cond.emissive * 1.2 * _rgb([1.0, 0.1, 0.05], dev))
     # pedestrians: trousers, shirt (the object's colour), skin, hair
-    ped = kind == PED
-    legs = ped & (v < 0.85); head = ped & (v > z1 - 0.27)
-    col = torch.where(legs[:, None], _hue(h, 0.4, 0.15 + 0.3 * hash_u01(seed, 2)), col)
-    skin = torch.stack([0.85 * (0.45 + 0.55 * h), 0.62 * (0.45 + 0.55 * h), 0.48 * (0.45 + 0.55 * h)], 1)
-    col = torch.where(head[:, None], skin, col)
-    col = torch.where((ped & (v > z1 - 0.07))[:, None], torch.full_like(col, 0.08), col)
-    # trees: leafy noise on the crown, bark on the trunk
-    crown = kind == CROWN
-    leaf = 0.6 * value_noise(u * 1.2 + seed.float() % 97, v * 1.2, seed) + 0.4 * value_noise(u * 3.5, v * 3.5, seed + 1)
-    col = torch.where(crown[:, None], rgb * (0.55 + 0.75 * leaf)[:, None] * (0.75 + 0.25 * ((v - o['z0'][oid]) / (z1 - o['z0'][oid])).clamp(0, 1))[:, None], col)
+    i = _nz(kind_p == PED)
+    if len(i):
+        c_, v_ = _take(ci, i), _take(v, i)
+        s_, z1_ = _take(seed, c_), _take(z1, c_)
+        h = hash_u01(s_, 1)
+        c = torch.where((v_ < 0.85)[None], _hue(h, 0.4, 0.15 + 0.3 * hash_u01(s_, 2)), _take(col, i))
+        c = torch.where((v_ > z1_ - 0.27)[None], torch.stack([0.85 * (0.45 + 0.55 * h), 0.62 * (0.45 + 0.55 * h), 0.48 * (0.45 + 0.55 * h)]), c)
+        _put(col, i, torch.where((v_ > z1_ - 0.07)[None], torch.full_like(c, 0.08), c))
+    # trees: leafy noise on the crown (the trunk keeps its bark colour)
+    i = _nz(kind_p == CROWN)
+    if len(i):
+        c_, v_ = _take(ci, i), _take(v, i)
+        u_, s_, z0_, z1_ = _take(u, c_), _take(seed, c_), _take(z0, c_), _take(z1, c_)
+        leaf = 0.6 * value_noise(u_ * 1.2 + s_.float() % 97, v_ * 1.2, s_) + 0.4 * value_noise(u_ * 3.5, v_ * 3.5, s_ + 1)
+        _put(col, i, _take(rgb, c_) * (0.55 + 0.75 * leaf) * (0.75 + 0.25 * ((v_ - z0_) / (z1_ - z0_)).clamp(0, 1)))
     # lamps: a pole with a glowing head
-    lamph = (kind == LAMP) & (v > z1 - 0.45)
-    col = torch.where(lamph[:, None], torch.full_like(col, 0.85), col)
-    emis = emis + lamph.float()[:, None] * cond.emissive * 3.0 * torch.tensor([1.0, 0.88, 0.6], device=u.device)
+    i = _nz(kind_p == LAMP)
+    if len(i):
+        head = (_take(v, i) > _take(z1, _take(ci, i)) - 0.45).float()
+        _put(col, i, torch.where(head[None] > 0, torch.full_like(_take(col, i), 0.85), _take(col, i)))
+        _put(emis, i, head[None] * cond.emissive * 3.0 * _rgb([1.0, 0.88, 0.6], dev))
     return col, emis
 
-def _ground(city: City, gx, gy, fp, cond: Condition):
-    "Albedo and emission [P, 3] of the ground at world points (gx, gy): asphalt, markings, crossings, sidewalks, lots."
+def _nearest_street(c, w, p):
+    "Per point p [n]: offset from the nearest street centre line (of centres c, widths w), its half width and index."
+    c, w = torch.as_tensor(c, dtype=torch.float32, device=p.device), torch.as_tensor(w, dtype=torch.float32, device=p.device)
+    i = torch.bucketize(p, c).clamp(1, len(c) - 1)
+    left = (p - c.index_select(0, i - 1)).abs() < (p - c.index_select(0, i)).abs()
+    i = i - left.long()
+    return p - c.index_select(0, i), (w / 2).index_select(0, i), i
+
+def _ground(city: City, gx, gy, fp, cond: Condition, near: tuple | None = None):
+    """Albedo and emission [3, n] of the ground at world points (gx, gy) [n] (fp: pixel footprint, m): asphalt,
+    markings, crossings, sidewalks, lots. `near`: the `_nearest_street` results for gx and gy when the caller has them."""
     dev = gx.device
-    def nearest(c, w, p):
-        c, w = torch.as_tensor(c, dtype=torch.float32, device=dev), torch.as_tensor(w, dtype=torch.float32, device=dev)
-        i = torch.bucketize(p, c).clamp(1, len(c) - 1)
-        left = (p - c[i - 1]).abs() < (p - c[i]).abs()
-        i = torch.where(left, i - 1, i)
-        return p - c[i], w[i] / 2, i
-    dx, hx, ix = nearest(city.xs, city.wx, gx)          # across a north-south street
-    dy, hy, iy = nearest(city.ys, city.wy, gy)          # across an east-west street
+    (dx, hx, ix), (dy, hy, iy) = near or (_nearest_street(city.xs, city.wx, gx), _nearest_street(city.ys, city.wy, gy))
     sw = city.sidewalk
     rx, ry = hx - sw, hy - sw                           # road half widths
-    in_x, in_y = dx.abs() < hx, dy.abs() < hy
-    road_x, road_y = dx.abs() < rx, dy.abs() < ry
+    adx, ady = dx.abs(), dy.abs()
+    in_x, in_y = adx < hx, ady < hy                     # inside a north-south / east-west street (curb to curb + sidewalks)
+    road_x, road_y = adx < rx, ady < ry
     road = road_x | road_y
     walk = (in_x | in_y) & ~road
     n = value_noise(gx * 1.3, gy * 1.3, 77)
-    col = torch.zeros(len(gx), 3, device=dev)
-    asphalt = (0.26 + 0.06 * n)[:, None].expand(-1, 3) * torch.tensor([1.0, 1.0, 1.03], device=dev)
-    paving = (0.58 + 0.05 * n)[:, None] * torch.tensor([1.0, 0.98, 0.95], device=dev) \
-        * (1 - 0.25 * torch.maximum(pulse(gx, 1.5, 0, 0.04, fp), pulse(gy, 1.5, 0, 0.04, fp)))[:, None]
-    blk = hash_u01(ix, iy, 5) < 0.5
-    lot = torch.where(blk[:, None], asphalt * 1.15, torch.tensor([0.25, 0.38, 0.15], device=dev) * (0.7 + 0.5 * n)[:, None])
-    col = torch.where(road[:, None], asphalt, torch.where(walk[:, None], paving, lot))
+    asphalt = lambda n: (0.26 + 0.06 * n)[None] * _rgb([1.0, 1.0, 1.03], dev)
+    col = torch.empty(3, len(gx), device=dev)
+    i = _nz(road)
+    _put(col, i, asphalt(_take(n, i)))
+    i = _nz(walk)                                       # sidewalks: paving slabs with joints
+    fp_ = _take(fp, i)
+    _put(col, i, (0.58 + 0.05 * _take(n, i))[None] * _rgb([1.0, 0.98, 0.95], dev)
+                    * (1 - 0.25 * torch.maximum(pulse(_take(gx, i), 1.5, 0, 0.04, fp_), pulse(_take(gy, i), 1.5, 0, 0.04, fp_))))
+    i = _nz(~(road | walk))                             # inside a block: a parking lot or grass, one per block
+    if len(i):
+        blk = hash_u01(torch.arange(len(city.xs), device=dev)[:, None], torch.arange(len(city.ys), device=dev)[None], 5) < 0.5
+        blk = _take(blk.reshape(-1), _take(ix, i) * len(city.ys) + _take(iy, i))
+        n_ = _take(n, i)
+        _put(col, i, torch.where(blk[None], asphalt(n_) * 1.15, _rgb([0.25, 0.38, 0.15], dev) * (0.7 + 0.5 * n_)))
     # curbs
-    curb = walk & (((dx.abs() - rx).abs() < 0.25) & in_x & ~in_y | ((dy.abs() - ry).abs() < 0.25) & in_y & ~in_x)
-    col = torch.where(curb[:, None], torch.full_like(col, 0.72), col)
+    curb = walk & (((adx - rx).abs() < 0.25) & in_x & ~in_y | ((ady - ry).abs() < 0.25) & in_y & ~in_x)
+    _put(col, _nz(curb), 0.72)
     # markings on the road between intersections: double yellow centre line, dashed white lane lines
-    white, yellow = torch.tensor([0.85, 0.85, 0.82], device=dev), torch.tensor([0.85, 0.7, 0.2], device=dev)
-    lx = road_x & ~in_y; ly = road_y & ~in_x
-    cen = (lx * box1(dx.abs(), 0.08, 0.22, fp) + ly * box1(dy.abs(), 0.08, 0.22, fp))
-    lane = lx * (rx > 5) * box1(dx.abs(), rx / 2 - 0.08, rx / 2 + 0.08, fp) * pulse(gy, 9.0, 0, 3.0, fp) \
-         + ly * (ry > 5) * box1(dy.abs(), ry / 2 - 0.08, ry / 2 + 0.08, fp) * pulse(gx, 9.0, 0, 3.0, fp)
-    col = _mix(_mix(col, yellow.expand_as(col), cen), white.expand_as(col), lane)
+    white, yellow = _rgb([0.85, 0.85, 0.82], dev), _rgb([0.85, 0.7, 0.2], dev)
+    for m, ad, r, along in ((road_x & ~in_y, adx, rx, gy), (road_y & ~in_x, ady, ry, gx)):
+        i = _nz(m)
+        ad, r, fp_ = _take(ad, i), _take(r, i), _take(fp, i)
+        cen = box1(ad, 0.08, 0.22, fp_)
+        lane = (r > 5) * box1(ad, r / 2 - 0.08, r / 2 + 0.08, fp_) * pulse(_take(along, i), 9.0, 0, 3.0, fp_)
+        _put(col, i, _mix(_mix(_take(col, i), yellow, cen), white, lane))
     # zebra crossings at the mouths of the intersections
-    zx = road_x & ~in_y & ((dy.abs() - hy).abs() < 3.5) & (dy.abs() > hy + 0.5)
-    zy = road_y & ~in_x & ((dx.abs() - hx).abs() < 3.5) & (dx.abs() > hx + 0.5)
-    zeb = zx * pulse(gx, 1.2, 0, 0.6, fp) + zy * pulse(gy, 1.2, 0, 0.6, fp)
-    col = _mix(col, white.expand_as(col), zeb)
-    emis = torch.zeros_like(col)
-    return col, emis
+    for m, along in ((road_x & ~in_y & ((ady - hy).abs() < 3.5) & (ady > hy + 0.5), gx),
+                     (road_y & ~in_x & ((adx - hx).abs() < 3.5) & (adx > hx + 0.5), gy)):
+        i = _nz(m)
+        _put(col, i, _mix(_take(col, i), white, pulse(_take(along, i), 1.2, 0, 0.6, _take(fp, i))))
+    return col, torch.zeros_like(col)
 
-def _lamp_light(city: City, px, py, pz) -> torch.Tensor:
-    "Light [P] from the street lamps (6.3 m high, every 28 m along both curbs) at world points (px, py, pz)."
+def _lamp_terms(city: City, px, py, near: tuple | None = None) -> list:
+    """Per world point (px, py) [n] and street axis (north-south, then east-west streets): whether the point is near that
+    street, and its squared horizontal distance to the nearest lamp (6.3 m high, every 28 m along both curbs)."""
     dev = px.device
-    out = torch.zeros_like(px)
-    for c, w, oc, ow, p, q in ((city.xs, city.wx, city.ys, city.wy, px, py), (city.ys, city.wy, city.xs, city.wx, py, px)):
-        # north-south streets (across = x, along = y), then east-west streets
-        c, w = torch.as_tensor(c, dtype=torch.float32, device=dev), torch.as_tensor(w, dtype=torch.float32, device=dev)
-        i = torch.bucketize(p, c).clamp(1, len(c) - 1)
-        i = torch.where((p - c[i - 1]).abs() < (p - c[i]).abs(), i - 1, i)     # nearest street
-        d, hw = p - c[i], w[i] / 2
+    out = []
+    for k, (c, w, oc, ow, p, q) in enumerate(((city.xs, city.wx, city.ys, city.wy, px, py), (city.ys, city.wy, city.xs, city.wx, py, px))):
+        d, hw, _ = near[k] if near is not None else _nearest_street(c, w, p)   # across the nearest street
         lamp_off = hw - city.sidewalk + 0.4                                      # lamp line, from the centre line
         other = torch.as_tensor(oc + ow / 2, dtype=torch.float32, device=dev)   # where each street segment starts
         j = (torch.bucketize(q, other) - 1).clamp(min=0)
-        da = (q - other[j] - 6.0) % 28.0; dl = torch.minimum(da, 28.0 - da)      # along the street to the nearest lamp
+        da = (q - other.index_select(0, j) - 6.0) % 28.0; dl = torch.minimum(da, 28.0 - da)   # along the street to the nearest lamp
         dc = d.abs() - lamp_off                                                 # across, to the lamp line on that side
-        near = d.abs() < hw + 1.0
-        out = torch.maximum(out, near * torch.exp(-(dl ** 2 + dc ** 2 + (6.3 - pz) ** 2) / (2 * 4.5 ** 2)))
+        out.append((d.abs() < hw + 1.0, dl ** 2 + dc ** 2))
     return out
 
-def _sky(az, el, cond: Condition, seed: torch.Tensor, fpv: float):
-    "Sky colour [P, 3] for view directions (azimuth rad, elevation rad): gradient, clouds (changing per traversal) and a distant skyline."
-    dev = az.device
-    t = (el / 0.6).clamp(0, 1) ** 0.6
-    top, hor = torch.tensor(cond.sky_top, device=dev), torch.tensor(cond.sky_horizon, device=dev)
-    col = _mix(hor.expand(len(az), 3), top.expand(len(az), 3), t)
+def _lamp_light(terms: list, pz) -> torch.Tensor:
+    "Light [n] from the street lamps at heights pz [n], from `_lamp_terms` (gathered to the same points)."
+    out = torch.zeros_like(pz)
+    for near, d2 in terms:
+        out = torch.maximum(out, near * torch.exp(-(d2 + (6.3 - pz) ** 2) / (2 * 4.5 ** 2)))
+    return out
+
+def _sky(az, el, cond: Condition, seed: int, fpv: float, ci, ri):
+    """Sky colour [3, n]: gradient, clouds (changing per traversal) and a distant skyline. `az` [Nc] azimuth (rad) of
+    each image column, `el` [H] elevation (rad) of each row; `ci`, `ri` [n] the column and row of each sky pixel."""
+    dev = el.device
+    top, hor = _rgb(cond.sky_top, dev), _rgb(cond.sky_horizon, dev)
+    el_p = el.index_select(0, ri)
+    t = (el / 0.6).clamp(0, 1)
+    # torch evaluates the last n % 32 elements of a float `pow` with the scalar libm routine, which can differ from the
+    # vectorised one in the last bit: padded to a multiple of 64, every row takes the vectorised path, whatever H is
+    t = torch.cat([t, t.new_zeros(-len(t) % 64)]) ** 0.6
+    col = _mix(hor, top, t[:len(el)]).index_select(1, ri)
     if cond.clouds > 0:
-        k = 1.0 / torch.tan(el.clamp(min=0.02))          # project on a cloud layer
-        cx, cy = torch.sin(az) * k, torch.cos(az) * k
+        k = (1.0 / torch.tan(el.clamp(min=0.02))).index_select(0, ri)         # project on a cloud layer
+        cx, cy = torch.sin(az).index_select(0, ci) * k, torch.cos(az).index_select(0, ci) * k
         c = value_noise(cx * 2.0, cy * 2.0, seed) * 0.65 + value_noise(cx * 6.0, cy * 6.0, seed + 1) * 0.35
-        cov = ((c - (1 - cond.clouds)) / 0.25).clamp(0, 1) * (el < 1.2).float()
-        cl = hor * 0.5 + 0.5 * torch.tensor([0.95, 0.95, 0.95], device=dev) if cond.emissive < 1 else hor * 1.3
-        col = _mix(col, cl.expand_as(col), cov * 0.85)
+        cov = ((c - (1 - cond.clouds)) / 0.25).clamp(0, 1) * (el_p < 1.2).float()
+        cl = hor * 0.5 + 0.5 * _rgb([0.95, 0.95, 0.95], dev) if cond.emissive < 1 else hor * 1.3
+        col = _mix(col, cl, cov * 0.85)
     # far-away city on the horizon, fixed in azimuth (like mountains): it hides the end of the world
     a = (az / (2 * math.pi) % 1.0) * 240
-    ia = torch.floor(a).long()
-    top_el = 0.012 + 0.045 * hash_u01(ia, 901) ** 2
-    far = box1(el, -1.0, top_el, torch.full_like(el, fpv))
-    farc = _mix(hor.expand_as(col), top.expand_as(col), torch.full_like(el, 0.25)) * 0.8
+    top_el = (0.012 + 0.045 * hash_u01(torch.floor(a).long(), 901) ** 2).index_select(0, ci)
+    far = box1(el_p, -1.0, top_el, torch.full_like(el_p, fpv))
+    farc = _mix(hor, top, torch.full((1,), 0.25, device=dev)) * 0.8
     if cond.p_lit > 0:   # a few lit windows far away
-        farc = farc + (hash_u01(torch.floor(a * 6).long(), torch.floor(el / 0.004).long(), 903) < 0.08 * cond.p_lit / 0.35)[:, None] * torch.tensor([0.5, 0.4, 0.2], device=dev) * cond.emissive
+        h = hash_state(torch.floor(a * 6).long()).index_select(0, ci)
+        farc = farc + (hash_u01(torch.floor(el / 0.004).long().index_select(0, ri), 903, h=h) < 0.08 * cond.p_lit / 0.35)[None] * _rgb([0.5, 0.4, 0.2], dev) * cond.emissive
     return _mix(col, farc, far * 0.9)
 
 # %% ../nbs/01_synthcity.ipynb #52d6d28c
@@ -777,11 +875,14 @@ class Scene:
         for grp, k, take, cyl in self.groups:
             cand = _select(self.tab, grp, k, ox, oy, fx, fy, owner, half, cfg.max_view)     # [B, K]
             c = cand.clamp(min=0)
-            args = (ox[:, None, None], oy[:, None, None], dx[:, :, None], dy[:, :, None])
+            rays = (ox[:, None, None], oy[:, None, None], dx[:, :, None], dy[:, :, None])
             g = lambda n: o[n][c][:, None, :]                                                 # [B, 1, K]
-            hits = _hit_cylinders(*args, g('x0'), g('y0'), g('x1')) if cyl else _hit_boxes(*args, g('x0'), g('y0'), g('x1'), g('y1'))
+            if cyl: hits, boxes = _hit_cylinders(*rays, g('x0'), g('y0'), g('x1')), None
+            else:
+                boxes = (g('x0'), g('y0'), g('x1'), g('y1'))
+                hits = _hit_boxes(*rays, *boxes)
             hits['hit'] = hits['hit'] & (cand >= 0)[:, None, :]
-            L.append(_layers(self.tab, cand, hits, take, ch))
+            L.append(_layers(self.tab, cand, hits, take, rays, boxes))
         lay = {key: torch.cat([l[key] for l in L], -1).permute(0, 2, 1).contiguous() for key in L[0]}   # [B, NL, W]
         NL = lay['tn'].shape[1]
         zn = lay['tn'] * cosa; zf = lay['tf'] * cosa                                          # depth along the view axis
@@ -797,80 +898,105 @@ class Scene:
         sr = s[None, None, :, None]                                                           # [1, 1, H, 1]
         cov = (sr >= s_lo[:, :, None, :]) & (sr <= s_hi[:, :, None, :])                       # [B, NL, H, W]
         covered, li = cov.to(torch.uint8).max(dim=1)                                          # [B, H, W] first covering layer
-        covered = covered.bool().reshape(-1)
+        covered = covered.bool()
         bi = torch.arange(B, device=dev)[:, None, None]; wi = torch.arange(W, device=dev)[None, None, :]
-        flat = ((bi * NL + li) * W + wi).reshape(-1)                                          # [P] into [B, NL, W]
-        sP = s[None, :, None].expand(B, H, W).reshape(-1)
-        if ids_only:
-            oid = lay['oid'].reshape(-1)[flat]
-            return {'oid': torch.where(covered, oid, torch.where(sP < 0, GROUND, SKY)).reshape(B, H, W)}
-        keys = ['tn', 'lo', 'hi', 'u', 'width', 'cosi', 'kind', 'oid', 'face']
-        Lm = torch.stack([lay[k].float() for k in keys]).reshape(len(keys), -1).index_select(1, flat)   # [9, P]: one gather
-        pick = lambda key: Lm[keys.index(key)]
-        kind = torch.where(covered, pick('kind').long(), torch.where(sP < 0, GROUND, SKY))
-        oid = torch.where(covered, pick('oid').long(), kind)
-        zc = pick('tn') * cosa[None, None, :].expand(B, H, W).reshape(-1)
-        zg = ch / (-sP).clamp(min=1e-4)
-        z = torch.where(covered, zc, torch.where(sP < 0, zg.clamp(max=5000.0), torch.full_like(zg, float('inf'))))
-        v = torch.minimum(torch.maximum(ch + sP * z, pick('lo')), pick('hi'))
-        u, face, width, cosi = pick('u'), pick('face').long(), pick('width'), pick('cosi')
-        fpv = z / f
-        fpu = fpv / cosi.clamp(min=0.08)
-        P = B * H * W
-        col = torch.zeros(P, 3, device=dev); emis = torch.zeros(P, 3, device=dev)
-        bP = torch.arange(B, device=dev)[:, None, None].expand(B, H, W).reshape(-1)
-        wP = torch.arange(W, device=dev)[None, None, :].expand(B, H, W).reshape(-1)
-        # sky
-        m = (kind == SKY).nonzero().squeeze(1)
-        if len(m):
-            col[m] = _sky(ang[bP[m], wP[m]], torch.atan(sP[m]), cond, torch.full_like(m, int(traversal) & _M32), 1.0 / f)
-        # ground
-        m = (kind == GROUND).nonzero().squeeze(1)
-        if len(m):
-            tg = z[m] / cosa[wP[m]]
-            gx, gy = ox[bP[m]] + dx[bP[m], wP[m]] * tg, oy[bP[m]] + dy[bP[m], wP[m]] * tg
-            c_, e_ = _ground(self.city, gx, gy, (fpv[m] * (1 + 0.5 * z[m] / ch)).clamp(min=1e-3), cond)
-            col[m], emis[m] = c_, e_
-        # buildings
-        m = (kind == BUILDING).nonzero().squeeze(1)
-        if len(m):
-            ref = o['ref'][oid[m]]
-            c_, e_ = _facade(self.tab.bld['packed'], ref, face[m], u[m], v[m], width[m], fpu[m].clamp(min=1e-3), fpv[m].clamp(min=1e-3),
-                             cond, self.city.probs, int(traversal))
-            col[m], emis[m] = c_, e_
-        m = (kind >= CAR).nonzero().squeeze(1)
-        if len(m):
-            c_, e_ = _objects(o, oid[m], kind[m], face[m], u[m], v[m], width[m], fpv[m], cond)
-            col[m], emis[m] = c_, e_
-        # light: ambient + sun * Lambert (facade normals W, E, S, N; ground up; round things half lit)
+        flat = ((bi * NL + li) * W + wi).reshape(-1)                                          # [P] pixel -> layer column in [B, NL, W]
+        below = (s < 0)[None, :, None]                                                        # [1, H, 1] rows under the horizon
+        col_of = lambda key: lay[key].reshape(-1).index_select(0, flat).reshape(B, H, W)
+        kind = torch.where(covered, col_of('kind'), torch.where(below, GROUND, SKY))          # [B, H, W]
+        if ids_only or aux:
+            oid = torch.where(covered, col_of('oid'), kind)
+            if ids_only: return {'oid': oid}
+        # --- shading. Everything about a layer column (what it hits, where on the facade, its depth, light and fog)
+        # is worked out once per column [N = B * NL * W]; everything about an empty pixel (sky or ground) that depends
+        # only on its row, once per row [H]; per pixel only what varies along the column. Colours are planar [3, n].
+        kind = kind.reshape(-1)
+        zc = (lay['tn'] * cosa).reshape(-1)                                                   # [N] depth of the hit
+        fpv_c = zc / f                                                                        # [N] footprint (m / pixel) on the surface
+        fpu_c = fpv_c / lay['cosi'].reshape(-1).clamp(min=0.08)
+        zg = ch / (-s).clamp(min=1e-4)                                                        # [H] depth of the ground
+        z_row = torch.where(s < 0, zg.clamp(max=5000.0), torch.full_like(zg, float('inf')))  # [H] depth of an empty pixel
+        fog_rgb = _rgb(cond.fog_rgb, dev)
+        def fog(z):
+            "Transmittance T and in-scattered fog colour (1 - T) * fog_rgb [3, .] at depths z."
+            T = torch.exp(-z.clamp(max=1e4) / cond.fog_dist)
+            return T, fog_rgb * (1 - T)
         sun_el, sun_az = math.radians(cond.sun_el), math.radians(cond.sun_az)
-        sh = torch.tensor([math.sin(sun_az), math.cos(sun_az)], device=dev) * max(0.0, math.cos(sun_el))
-        normals = torch.tensor([[-1.0, 0.0], [1.0, 0.0], [0.0, -1.0], [0.0, 1.0]], device=dev)
-        lam_face = (normals @ sh).clamp(min=0)                                                # [4]
-        lam = torch.where(face >= 0, lam_face[face.clamp(min=0)], torch.full_like(z, 0.5 * max(0.0, math.cos(sun_el))))
-        lam = torch.where(kind == GROUND, torch.full_like(z, max(0.0, math.sin(sun_el))), lam)
-        light = torch.tensor(cond.ambient, device=dev) + torch.tensor(cond.sun, device=dev) * lam[:, None]
-        if cond.emissive > 0:   # street lamps light the road, the sidewalks and the lower floors around them
-            tP = z / cosa[wP]
-            gx_, gy_ = ox[bP] + dx[bP, wP] * tP, oy[bP] + dy[bP, wP] * tP          # [P] world point of every pixel
-            gz_ = torch.where(kind == GROUND, torch.zeros_like(v), v)
-            nonsky = (kind != SKY).nonzero().squeeze(1)
-            lamp = _lamp_light(self.city, gx_[nonsky], gy_[nonsky], gz_[nonsky])
-            emis[nonsky] += col[nonsky] * (cond.emissive * 1.4 * lamp)[:, None] * torch.tensor([1.0, 0.85, 0.6], device=dev)
-        out = torch.where((kind == SKY)[:, None], col, col * light + emis)
-        # fog / haze (the sky itself only in fog)
-        T = torch.exp(-z.clamp(max=1e4) / cond.fog_dist)
-        T = torch.where(kind == SKY, torch.full_like(T, 1.0 if cond.fog_dist > 200 else 0.0), T)
-        out = out * T[:, None] + torch.tensor(cond.fog_rgb, device=dev) * (1 - T)[:, None]
-        out = out.reshape(B, H, W, 3)
+        amb, sun = _rgb(cond.ambient, dev), _rgb(cond.sun, dev)
+        img = torch.empty(3, B * H * W, device=dev)                                           # planar RGB
+        def finish(p, col, emis, light, T, F, lamp=None):
+            "Light (+ street lamps), fog, write the pixels p (in place: col, emis are consumed)."
+            if lamp is not None: emis += col * (cond.emissive * 1.4 * lamp) * _rgb([1.0, 0.85, 0.6], dev)
+            _put(img, p, col.mul_(light).add_(emis).mul_(T).add_(F))
+        # pixel -> row, pixel -> (image, column) in [B * W]
+        row_of = torch.arange(H, dtype=torch.int32, device=dev)[None, :, None].expand(B, H, W).reshape(-1)
+        bw_of = (torch.arange(B, dtype=torch.int32, device=dev)[:, None, None] * W
+                 + torch.arange(W, dtype=torch.int32, device=dev)[None, None, :]).expand(B, H, W).reshape(-1)
+        # sky: gradient, clouds, far skyline; not lit (fog only in fog)
+        p = _nz(kind == SKY)
+        if len(p):
+            col = _sky(ang.reshape(-1), torch.atan(s), cond, int(traversal) & _M32, 1.0 / f, bw_of.index_select(0, p), row_of.index_select(0, p))
+            T = torch.full((1,), 1.0 if cond.fog_dist > 200 else 0.0, device=dev)
+            _put(img, p, col * T + fog_rgb * (1 - T))
+        # ground: a texture of world coordinates
+        p = _nz(kind == GROUND)
+        if len(p):
+            r, bw = row_of.index_select(0, p), bw_of.index_select(0, p)
+            z = z_row.index_select(0, r)
+            fp = ((z_row / f) * (1 + 0.5 * z_row / ch)).clamp(min=1e-3).index_select(0, r)
+            tg = z / cosa.expand(B, W).reshape(-1).index_select(0, bw)
+            gx = ox[:, None].expand(B, W).reshape(-1).index_select(0, bw) + dx.reshape(-1).index_select(0, bw) * tg
+            gy = oy[:, None].expand(B, W).reshape(-1).index_select(0, bw) + dy.reshape(-1).index_select(0, bw) * tg
+            near = (_nearest_street(self.city.xs, self.city.wx, gx), _nearest_street(self.city.ys, self.city.wy, gy))
+            col, emis = _ground(self.city, gx, gy, fp, cond, near)
+            light = amb + sun * torch.full((1,), max(0.0, math.sin(sun_el)), device=dev)
+            lamp = _lamp_light(_lamp_terms(self.city, gx, gy, near), torch.zeros_like(gx)) if cond.emissive > 0 else None
+            T, F = fog(z_row)
+            finish(p, col, emis, light, T.index_select(0, r), F.index_select(1, r), lamp)
+        # buildings and objects: light, fog and street-lamp terms per layer column, then shading per pixel
+        pb, po = _nz(kind == BUILDING), _nz(kind >= CAR)
+        if len(pb) or len(po):
+            oid_c, kind_c, face_c = lay['oid'].reshape(-1), lay['kind'].reshape(-1), lay['face'].reshape(-1)
+            u_c, width_c = lay['u'].reshape(-1), lay['width'].reshape(-1)
+            lo_c, hi_c = lay['lo'].reshape(-1), lay['hi'].reshape(-1)
+            # light: ambient + sun * Lambert (facade normals W, E, S, N; round things half lit)
+            sh = torch.tensor([math.sin(sun_az), math.cos(sun_az)], device=dev) * max(0.0, math.cos(sun_el))
+            normals = torch.tensor([[-1.0, 0.0], [1.0, 0.0], [0.0, -1.0], [0.0, 1.0]], device=dev)
+            lam_face = (normals @ sh).clamp(min=0)                                            # [4]
+            lam = torch.where(face_c >= 0, lam_face[face_c.clamp(min=0)], torch.full_like(zc, 0.5 * max(0.0, math.cos(sun_el))))
+            light = amb + sun * lam[None]                                                     # [3, N]
+            T, F = fog(zc)
+            if cond.emissive > 0:   # street lamps light the road, the sidewalks and the lower floors around them
+                tP = zc.reshape(B, NL, W) / cosa                                              # [B, NL, W] distance along the ray
+                gx = (ox[:, None, None] + dx[:, None, :] * tP).reshape(-1)
+                gy = (oy[:, None, None] + dy[:, None, :] * tP).reshape(-1)
+                terms = _lamp_terms(self.city, gx, gy)
+            for p, facades in ((pb, True), (po, False)):
+                if not len(p): continue
+                ci = _take(flat, p)                                                           # [n] layer column of each pixel
+                v = torch.minimum(torch.maximum(ch + _take(s, _take(row_of, p)) * _take(zc, ci), _take(lo_c, ci)), _take(hi_c, ci))
+                if facades:   # the columns' part once per building column
+                    cols = _nz((kind_c == BUILDING) & lay['ok'].reshape(-1))
+                    cmap = torch.zeros(len(zc), dtype=torch.long, device=dev)
+                    _put(cmap, cols, torch.arange(len(cols), device=dev))
+                    C = _facade_columns(self.tab.bld, _take(o['ref'], _take(oid_c, cols)).clamp(min=0),
+                                        _take(u_c, cols), _take(width_c, cols), _take(face_c, cols),
+                                        _take(fpu_c, cols).clamp(min=1e-3), _take(fpv_c, cols).clamp(min=1e-3), cond, self.city.probs)
+                    col, emis = _facade(C, _take(cmap, ci), v, cond, int(traversal))
+                else:
+                    col, emis = _objects(o, oid_c, kind_c, face_c, u_c, width_c, ci, v, cond)
+                lamp = _lamp_light([(_take(a, ci), _take(b, ci)) for a, b in terms], v) if cond.emissive > 0 else None
+                finish(p, col, emis, _take(light, ci), _take(T, ci), _take(F, ci), lamp)
         # camera: exposure jitter per image and sensor noise (explicit per-image generators: deterministic)
         seeds = [int(x) for x in np.asarray(views.seed)]
         gain = torch.tensor([1 + 0.12 * (np.random.default_rng([sd, 1]).random() - 0.5) for sd in seeds], device=dev)
         noise = torch.stack([torch.randn(H, W, 3, generator=torch.Generator(device=dev).manual_seed(sd), device=dev) for sd in seeds])
-        out = out * gain[:, None, None, None] + cond.noise * noise
-        img = (out.clamp(0, 1) * 255 + 0.5).to(torch.uint8)
-        res = {'images': img}
-        if aux: res.update(oid=oid.reshape(B, H, W), depth=z.reshape(B, H, W))
+        out = img.view(3, B, H, W).mul_(gain[None, :, None, None]).add_(noise.mul_(cond.noise).permute(3, 0, 1, 2))
+        images = out.clamp_(0, 1).mul_(255).add_(0.5).to(torch.uint8).permute(1, 2, 3, 0).contiguous()   # [B, H, W, 3]
+        res = {'images': images}
+        if aux:
+            z = torch.where(covered, zc.index_select(0, flat.reshape(-1)).reshape(B, H, W), z_row[None, :, None])
+            res.update(oid=oid, depth=z)
         return res
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
@@ -1085,7 +1211,7 @@ def _scene_for(cfg: SynthCityConfig, trav: int, occluders: dict | None, building
     key = (cfg.hash8(), trav, occ, buildings_only)
     if key not in _WORKER:
         if len(_WORKER) > 16: _WORKER.clear()
-        city = _WORKER.setdefault(('city', cfg.hash8()), make_city(cfg))
+        city = _WORKER.get(('city', cfg.hash8())) or _WORKER.setdefault(('city', cfg.hash8()), make_city(cfg))
         objs = traversal_objects(city, trav, occluders)
         if buildings_only: objs = {k: v[objs['kind'] == BUILDING] for k, v in objs.items()}
         _WORKER[key] = Scene(city, objs, 'cpu')
@@ -1102,15 +1228,18 @@ def _run_job(cfg_json: str, root: str, job: RenderJob) -> dict:
     res = {}
     if job.count_ids is not None:
         ids = torch.as_tensor(job.count_ids)
-        vis = out['oid'][:, None] == ids[None, :, None, None]                             # [B, L, H, W]
-        res['visible'] = vis.sum((2, 3)).numpy()
-        bare = _scene_for(cfg, job.trav, None, buildings_only=True).render(job.views, job.condition, cfg.image_size, ids_only=True)
-        # ids in the buildings-only table differ: map through the building index (`ref`)
-        ref_full = sc.tab.obj['ref'][ids]
-        bref = _scene_for(cfg, job.trav, None, buildings_only=True).tab.obj['ref']
-        bare_ref = torch.where(bare['oid'] >= 0, bref[bare['oid'].clamp(min=0)], torch.full_like(bare['oid'], -9))
-        res['unoccluded'] = (bare_ref[:, None] == ref_full[None, :, None, None]).sum((2, 3)).numpy()
+        L = len(ids)
+        slot = torch.full((len(sc.tab.obj['kind']) + 2,), L, dtype=torch.long)         # object id + 2 -> landmark slot (L: none)
+        slot[ids + 2] = torch.arange(L)
+        res['visible'] = _slot_counts(slot[out['oid'] + 2], L)
+        # without cars, people, trees, occluders: ids in the buildings-only table differ, map through the building index
+        bsc = _scene_for(cfg, job.trav, None, buildings_only=True)
+        bare = bsc.render(job.views, job.condition, cfg.image_size, ids_only=True)['oid']
+        bslot = torch.full((sc.city.num_buildings,), L, dtype=torch.long)
+        bslot[sc.tab.obj['ref'][ids]] = torch.arange(L)
+        res['unoccluded'] = _slot_counts(torch.cat([torch.full((2,), L), bslot[bsc.tab.obj['ref']]])[bare + 2], L)
         if job.bbox_ids:
+            vis = out['oid'][:, None] == ids[None, :, None, None]                         # [B, L, H, W]
             rows, cols = vis.any(3), vis.any(2)                                            # [B, L, H], [B, L, W]
             ar_h, ar_w = torch.arange(vis.shape[2]), torch.arange(vis.shape[3])
             big = 1 << 20
@@ -1118,19 +1247,37 @@ def _run_job(cfg_json: str, root: str, job: RenderJob) -> dict:
                                        torch.where(cols, ar_w, -1).max(-1).values + 1, torch.where(rows, ar_h, -1).max(-1).values + 1], -1).numpy()
     return res
 
+def _slot_counts(slot: torch.Tensor, L: int) -> np.ndarray:
+    "Pixels per image in each of L slots: slot [B, H, W] in 0..L (L = none) -> int64 [B, L]."
+    B = slot.shape[0]
+    flat = (torch.arange(B)[:, None] * (L + 1) + slot.reshape(B, -1)).reshape(-1)
+    return torch.bincount(flat, minlength=B * (L + 1)).reshape(B, L + 1)[:, :L].numpy()
+
 def _init_worker():
     torch.set_num_threads(1)
+
+def _pool_context():
+    """`fork` where the platform has it (Linux): workers start at once (nothing to re-import) and a script that calls
+    `build_synthcity` without an `if __name__ == '__main__':` guard works. Safe here: workers render on the CPU with one
+    torch thread (no OpenMP team, no CUDA in the child). Elsewhere `spawn`."""
+    import multiprocessing as mp
+    return mp.get_context('fork' if sys.platform.startswith('linux') and 'fork' in mp.get_all_start_methods() else 'spawn')
 
 def run_jobs(cfg: SynthCityConfig, root: Path, jobs: list[RenderJob], workers: int = 0, desc: str = 'render') -> list[dict]:
     "Run render jobs in order, in `workers` processes (0 = in this process). Output bytes do not depend on `workers`."
     cj, root = cfg.to_json(), str(root)
-    if workers <= 1 or len(jobs) <= 1:
-        return [_run_job(cj, root, j) for j in progress(jobs, desc=desc)]
-    import multiprocessing as mp
+    in_process = lambda: [_run_job(cj, root, j) for j in progress(jobs, desc=desc)]
+    if workers <= 1 or len(jobs) <= 1: return in_process()
     from concurrent.futures import ProcessPoolExecutor
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=_init_worker) as ex:
-        futs = [ex.submit(_run_job, cj, root, j) for j in jobs]
-        return [f.result() for f in progress(futs, desc=desc)]
+    from concurrent.futures.process import BrokenProcessPool
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init_worker) as ex:
+            futs = [ex.submit(_run_job, cj, root, j) for j in jobs]
+            return [f.result() for f in progress(futs, desc=desc)]
+    except BrokenProcessPool:
+        warnings.warn("SynthCity: the render worker processes died (with the 'spawn' start method, a script must call "
+                      "build_synthcity under `if __name__ == '__main__':`); rendering in this process instead.", RuntimeWarning)
+        return in_process()
 
 def _chunks(n: int, size: int): return [slice(i, min(n, i + size)) for i in range(0, n, size)]
 
@@ -1422,7 +1569,7 @@ def render_aerial(city: City, objects: dict, res: float | None = None) -> tuple[
     gx = (torch.arange(W) + 0.5) * res; gy = Y - (torch.arange(H) + 0.5) * res
     GX, GY = torch.meshgrid(gx, gy, indexing='xy')                                  # [H, W]
     col, _ = _ground(city, GX.reshape(-1).float(), GY.reshape(-1).float(), torch.full((H * W,), res), CONDITIONS['day'])
-    img = (col * 1.15).reshape(H, W, 3).numpy().copy()
+    img = (col * 1.15).T.reshape(H, W, 3).numpy().copy()
     px = lambda x: int(round(x / res)); py = lambda y: int(round((Y - y) / res))
     b = city.buildings
     sun = math.radians(CONDITIONS['day'].sun_az + 180); k = 1 / math.tan(math.radians(CONDITIONS['day'].sun_el))
@@ -1488,6 +1635,8 @@ def build_synthcity(config: str | SynthCityConfig = 'demo', # preset name or con
     t0 = time.perf_counter()
     load0 = round(os.getloadavg()[0], 2) if hasattr(os, 'getloadavg') else None   # to judge timings on a shared machine
     tmp = Path(tempfile.mkdtemp(prefix=f'.{root.name}.tmp-', dir=root.parent))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)      # the renderer's ops are small: one thread per process (the workers too); restored below
     try:
         city = make_city(cfg)
         (tmp / 'config.json').write_text(json.dumps(asdict(cfg), indent=1))
@@ -1524,6 +1673,8 @@ def build_synthcity(config: str | SynthCityConfig = 'demo', # preset name or con
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        torch.set_num_threads(threads)
     if verbose: print(f'SynthCity {cfg.name}: {n_img} images in {meta["build_seconds"]:.1f} s -> {root}')
     return root
 

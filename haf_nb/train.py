@@ -809,6 +809,9 @@ def cache_speedup(config: TrainConfig | str = 'synthcity-cpu', # the run to time
                'images': ImageFeeder(paths, transform, device, config.num_workers, channels_last)}
     _init_model(model, feeders['cache'], train_rows[0][:config.cluster_images], config, amp_dtype)
     start = copy.deepcopy(model.state_dict())
+    with torch.no_grad():   # warm up both paths (allocator, oneDNN kernels, page cache) before timing either
+        for feeder in feeders.values():
+            for batch in feeder.batches(train_rows[0][:2], 2): feeder.forward(model, batch, config.train_alpha, keep_maps=False)
     res = {}
     for name, feeder in feeders.items():
         model.load_state_dict(start); seed_everything(config.seed)

@@ -36,12 +36,10 @@ def local_mean(x: Tensor,             # [B, C, H, W]
     H, W = x.shape[-2:]
     if mode == 'reflect' and (d >= H or d >= W): mode = 'replicate'   # reflection needs more pixels than the pad
     xp = F.pad(x, [d, d, d, d], mode=mode, value=value) if mode == 'constant' else F.pad(x, [d, d, d, d], mode=mode)
-    acc = None
-    for i in range(3):
-        for j in range(3):
-            s = xp[..., i * d:i * d + H, j * d:j * d + W]                 # [B, C, H, W] shifted view
-            acc = s if acc is None else acc + s
-    return acc / 9
+    # separable: a 3-tap sum along the rows, then along the columns (6 adds instead of 9; the backward of
+    # 3 + 3 slices is also ~2x cheaper than that of 9 shifted slices)
+    rows = xp[..., 0:H + 2 * d, 0:W] + xp[..., 0:H + 2 * d, d:d + W] + xp[..., 0:H + 2 * d, 2 * d:2 * d + W]  # [B, C, H+2δ, W]
+    return (rows[..., 0:H, :] + rows[..., d:d + H, :] + rows[..., 2 * d:2 * d + H, :]) / 9              # [B, C, H, W]
 
 # %% ../../nbs/14_detector.ipynb #63c27676
 def peakiness_terms(y: Tensor,          # [B, C, H, W] features already divided by μ
