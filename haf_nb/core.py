@@ -139,6 +139,10 @@ def load_image(path: str | Path, # the image file
                              f"Re-download or remove the file.") from e
 
 # %% ../nbs/00_core.ipynb #b161ef0a
+def _umask() -> int:
+    "The process's file-creation mask (read without changing it for good)."
+    m = os.umask(0); os.umask(m); return m
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, # the final file
                  mode: str = 'wb', # 'wb' or 'w'
@@ -150,6 +154,7 @@ def atomic_write(path: str | Path, # the final file
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())                   # mkstemp makes 0600; a result file gets the usual mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)

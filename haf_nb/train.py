@@ -47,6 +47,8 @@ class TrainConfig:
                                                #   Gardens Point walks 'day_right+night_right' (None: dataset default)
     train_frames: tuple[int, int] | None = None # Gardens Point: [first, last) frames of the training split
     val_frames: tuple[int, int] | None = None   # Gardens Point: [first, last) frames of the validation split
+    check_counts: bool = True                  # require the published image counts of real splits (False: a subset
+                                               #   or a test fixture in the real format, on purpose)
     image_size: tuple[int, int] = (480, 640)   # (H, W) of every image (train and validation)
     # --- model
     model: str = 'haf'                         # a MODEL_PRESETS name of haf_nb.models.haf ('haf', 'netvlad-cpu', ...)
@@ -92,7 +94,7 @@ class TrainConfig:
     # --- compute
     device: str = 'auto'                       # 'auto', 'cuda', 'cuda:1', 'mps', 'cpu'
     amp: str = 'auto'                          # 'auto' (bf16 on CUDA, off on CPU), 'bf16', 'fp16', 'off'
-    channels_last: bool | None = None          # None: on CUDA only
+    channels_last: bool | None = None          # NHWC model and batches; None: on (faster on CUDA and, measured, on CPU)
     grad_checkpoint: bool = False              # gradient checkpointing of the heavy model parts
     num_workers: int = 0                       # DataLoader workers for image files
     eval_batch_size: int = 16                  # images per batch when describing
@@ -218,25 +220,27 @@ def load_run_data(config: TrainConfig, verbose: bool = True) -> tuple[GeoDataset
         from haf_nb.synthcity import PRESETS, build_synthcity
         if preset not in PRESETS: raise ValueError(f"Unknown SynthCity preset {preset!r}: expected one of {list(PRESETS)}.")
         root = build_synthcity(PRESETS[preset].replace(**config.synthcity) if config.synthcity else preset)
-        tr = _concat_queries([load_synthcity(root, 'train', c) for c in conds], conds)
-        va = _concat_queries([load_synthcity(root, 'val', c) for c in conds], conds)
+        tr = _concat_queries([load_synthcity(root, 'train', c, check_counts=config.check_counts) for c in conds], conds)
+        va = _concat_queries([load_synthcity(root, 'val', c, check_counts=config.check_counts) for c in conds], conds)
     elif ds == 'gardens_point':
         root = require('gardens_point', config.data_root)             # a clear error: what is missing, how to get it
         if config.train_frames is None or config.val_frames is None:
             raise ValueError("gardens_point needs train_frames and val_frames, e.g. (0, 70) and (70, 100).")
         conds = [c or 'night_right' for c in conds]
-        tr = _concat_queries([load_gardens_point(root, 'day_left', c, frames=range(*config.train_frames)) for c in conds], conds)
-        va = _concat_queries([load_gardens_point(root, 'day_left', c, frames=range(*config.val_frames)) for c in conds], conds)
+        kw = dict(check_counts=config.check_counts)
+        tr = _concat_queries([load_gardens_point(root, 'day_left', c, frames=range(*config.train_frames), **kw) for c in conds], conds)
+        va = _concat_queries([load_gardens_point(root, 'day_left', c, frames=range(*config.val_frames), **kw) for c in conds], conds)
     elif ds in ('pitts30k', 'pitts250k'):
         root = require(ds, config.data_root)                           # lists the .mat files and image folders needed
-        tr, va = load_pitts(root, 'train', ds[len('pitts'):]), load_pitts(root, 'val', ds[len('pitts'):])
+        size, kw = ds[len('pitts'):], dict(check_counts=config.check_counts)   # published counts, unless told otherwise
+        tr, va = load_pitts(root, 'train', size, **kw), load_pitts(root, 'val', size, **kw)
     else:
         raise ValueError(f"Unknown dataset {ds!r}: expected 'synthcity:<preset>', 'gardens_point', 'pitts30k' or 'pitts250k'.")
     tr = tr.drop_queries_without_positives('train', verbose=verbose)
     va = va.drop_queries_without_positives('eval', verbose=verbose)
     return tr, va
 
-# %% ../nbs/21_train.ipynb #6eea490c
+# %% ../nbs/21_train.ipynb #0c4f7024
 def autocast(device: torch.device, # where the computation runs
              dtype: torch.dtype | None, # bf16 / fp16, or None for full precision
             ):
@@ -269,7 +273,7 @@ def feature_cache_key(backbone: nn.Module,   # the model's Pyramid
         h.update(f'{Path(p).resolve()}|{st.st_size}|{st.st_mtime_ns}\n'.encode())
     return h.hexdigest()[:16]
 
-# %% ../nbs/21_train.ipynb #d5f3a723
+# %% ../nbs/21_train.ipynb #387a4350
 class FeatureCache:
     "Frozen-backbone states of a list of images, float16, one row per image: `get(rows) -> dict[str, Tensor]`."
     def __init__(self, states: dict[str, Tensor], paths: Sequence[str], key: str, path: Path | None = None,
@@ -341,7 +345,7 @@ def build_feature_cache(backbone: nn.Module,        # the model's Pyramid (its f
                        'num_images': len(paths), 'mb': cache.nbytes / 2**20, 'seconds': t.elapsed}, f, indent=1)
     return cache
 
-# %% ../nbs/21_train.ipynb #387a4350
+# %% ../nbs/21_train.ipynb #8dd9f25d
 def tuple_rows(tuples: np.ndarray, # [B, 2+J] global image rows (q, p, negatives) per tuple
               ) -> np.ndarray:
     "Rows of one batch in the model's layout: queries, positives, then the negatives tuple-major."
@@ -424,7 +428,7 @@ def describe_rows(model: nn.Module, feeder, rows: np.ndarray, alpha, batch_size:
     finally: model.train(was)
     return torch.cat(out) if out else torch.empty(0)
 
-# %% ../nbs/21_train.ipynb #8dd9f25d
+# %% ../nbs/21_train.ipynb #1e6c3edd
 def rng_state() -> dict:
     "The global random states of Python, NumPy and torch (CPU and every CUDA device)."
     return {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state(),
@@ -445,7 +449,7 @@ def load_miner_state(miner, state: dict):
     if hasattr(miner, 'load_state_dict'): miner.load_state_dict(state); return
     for k, v in state.items(): setattr(miner, k, copy.deepcopy(v))
 
-# %% ../nbs/21_train.ipynb #2acb946c
+# %% ../nbs/21_train.ipynb #6108eaee
 class TrainingDiverged(NonFiniteLossError):
     "The loss became NaN or infinite; the run stopped and its last good checkpoint was kept."
 
@@ -477,7 +481,7 @@ def validate(model: nn.Module, feeder, val_rows: tuple[np.ndarray, np.ndarray], 
     if k < max(config.recall_ns): idx = np.concatenate([idx, -np.ones((len(idx), max(config.recall_ns) - k), idx.dtype)], 1)
     return recall_at_n(idx, val.positives(), config.recall_ns)
 
-# %% ../nbs/21_train.ipynb #d0117506
+# %% ../nbs/21_train.ipynb #9ed3def0
 @dataclass
 class RunState:
     "What changes during a run (besides the model, optimiser, scheduler and miner)."
@@ -557,7 +561,7 @@ def loss_on_tuples(model: HAF, feeder, tuples: np.ndarray, config: TrainConfig, 
     finally: model.train(was)
     return {k: v / max(1, n) for k, v in sums.items()}
 
-# %% ../nbs/21_train.ipynb #9ed3def0
+# %% ../nbs/21_train.ipynb #f50611c9
 CHECKPOINT_FORMAT = 'haf_nb.train/1'
 
 def _resolve_cache_mode(config: TrainConfig, backbone: nn.Module, n_images: int) -> str:
@@ -607,7 +611,7 @@ def _check_resume(saved: dict, config: TrainConfig, path: Path) -> None:
         raise ValueError(f"Cannot resume {str(path.parent)!r} with a different config ({lines}). Resume with the "
                          f"run's own config (config.json), or start a new run in another folder.")
 
-# %% ../nbs/21_train.ipynb #8487b32b
+# %% ../nbs/21_train.ipynb #a7a7f6f3
 def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESETS name
           out_dir: str | Path | None = None,   # the run's folder (default: <cache dir>/runs/<name>-s<seed>)
           resume: bool = False,                # continue the run in out_dir from its last.pt
@@ -630,7 +634,7 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
                               f"overwrite=True to replace it, or choose another folder.")
     device = get_device(config.device)
     amp_dtype = _amp_dtype(config.amp, device)
-    channels_last = device.type == 'cuda' if config.channels_last is None else config.channels_last
+    channels_last = True if config.channels_last is None else config.channels_last
     seed_everything(config.seed)
     t_start = time.time()
 
@@ -741,7 +745,7 @@ def _tensorboard(out: Path):
         return None
     return SummaryWriter(str(out / 'tb'))
 
-# %% ../nbs/21_train.ipynb #a7a7f6f3
+# %% ../nbs/21_train.ipynb #78baa0b6
 def _init_model(model: HAF, feeder, rows: np.ndarray, config: TrainConfig, amp_dtype, verbose: bool = False):
     "NetVLAD k-means initialisation (and BatchNorm calibration) on some training images: `model.init_from_data`."
     with autocast(feeder.device, amp_dtype):
@@ -784,7 +788,7 @@ def _finish(model, feeder, out: Path, train_rows, val_rows, val_ds, config: Trai
         f"{untrained[str(config.select_n)]:.3f}); "
         f"with PCA-{pca}: " + ', '.join(f'r@{n} {v:.3f}' for n, v in r_final.items()))
 
-# %% ../nbs/21_train.ipynb #f526d385
+# %% ../nbs/21_train.ipynb #ab47c3a3
 def cache_speedup(config: TrainConfig | str = 'synthcity-cpu', # the run to time (a preset name or a config)
                   queries: int | None = None,  # cap on the epoch's queries (None: the config's epoch)
                   verbose: bool = True,
@@ -794,7 +798,7 @@ def cache_speedup(config: TrainConfig | str = 'synthcity-cpu', # the run to time
     config = get_train_config(config, **overrides)
     if queries is not None: config = config.replace(queries_per_epoch=queries)
     device = get_device(config.device); amp_dtype = _amp_dtype(config.amp, device)
-    channels_last = device.type == 'cuda' if config.channels_last is None else config.channels_last
+    channels_last = True if config.channels_last is None else config.channels_last
     seed_everything(config.seed)
     train_ds, val_ds = load_run_data(config, verbose=False)
     paths, train_rows, val_rows = _rows(train_ds, val_ds)
@@ -833,7 +837,7 @@ def cache_speedup(config: TrainConfig | str = 'synthcity-cpu', # the run to time
     if verbose: print(f"speed-up {out['speedup']:.1f}x per epoch; cache: {out['cache_mb']:.0f} MB, built in {tc.elapsed:.1f} s")
     return out
 
-# %% ../nbs/21_train.ipynb #ab47c3a3
+# %% ../nbs/21_train.ipynb #089f9fbc
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='haf_nb train', description="Train HAF (or a baseline) with NetVLAD's weakly "
                                 "supervised recipe; writes config.json, log.csv, best.pt, final.pt, results.json.")

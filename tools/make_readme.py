@@ -29,7 +29,8 @@ def render(nb_path):
     for c in nb['cells']:
         src = ''.join(c['source'])
         if c['cell_type'] == 'markdown':
-            out += [src.strip('\n'), '']; continue
+            # images next to the notebooks (nbs/images/...) are linked from the repository root in README.md
+            out += [re.sub(r'\]\((images/)', r'](nbs/\1', src.strip('\n')), '']; continue
         d, body = directives(src)
         if 'hide' in d or d.get('include', '').lower() == 'false' or 'default_exp' in d: continue
         if body and d.get('echo', '').lower() != 'false': out += ['```python', body, '```', '']

@@ -396,18 +396,20 @@ def open_dataset(spec: str,                            # e.g. 'synthcity:demo:te
                  data_root: str | Path | None = None,  # folder holding downloaded datasets (default: resolve_data_root)
                  dataset_dir: str | Path | None = None, # the dataset's own folder (overrides the catalogued one)
                  cache_dir: str | Path | None = None,  # where SynthCity is built
+                 check_counts: bool = True,            # require the published image counts (False: a subset or a fixture)
                 ) -> Any:
     "A GeoDataset or RetrievalDataset from a short spec (see the table above)."
     name, *args = spec.split(':')
+    cc = dict(check_counts=check_counts)
     name = name.lower()
     arg = lambda i, default: args[i] if len(args) > i and args[i] else default
     if name == 'dvgl':
         from haf_nb.data.geo import load_dvgl
         if not args: raise ValueError("dvgl needs a folder: dvgl:FOLDER")
-        return load_dvgl(':'.join(args))
+        return load_dvgl(':'.join(args), **cc)
     if name == 'synthcity':
         from haf_nb.data.geo import load_synthcity
-        return load_synthcity(arg(0, 'demo'), split=arg(1, 'test'), condition=arg(2, 'night'), cache_dir=cache_dir)
+        return load_synthcity(arg(0, 'demo'), split=arg(1, 'test'), condition=arg(2, 'night'), cache_dir=cache_dir, **cc)
     if name == 'synthcity-retrieval':
         from haf_nb.data.retrieval import load_synthcity_retrieval
         return load_synthcity_retrieval(arg(0, 'demo'), cache_dir=cache_dir)
@@ -429,12 +431,12 @@ def open_dataset(spec: str,                            # e.g. 'synthcity:demo:te
     from haf_nb.data import geo as G, retrieval as R
     if name == 'gardens_point':
         frames = parse_frames(args[2]) if len(args) > 2 and args[2] else None
-        return G.load_gardens_point(folder, db=arg(0, 'day_left'), query=arg(1, 'night_right'), frames=frames)
-    if name in ('pitts30k', 'pitts250k'): return G.load_pitts(folder, split=arg(0, 'test'), size=name[5:])
-    if name == 'tokyo247': return G.load_tokyo247(folder)
-    if name == 'tokyotm': return G.load_tokyotm(folder, split=arg(0, 'val'))
-    if name == 'holidays': return R.load_holidays(folder, rotated=rot)
-    return {'oxford5k': R.load_oxford5k, 'paris6k': R.load_paris6k, 'ukbench': R.load_ukbench}[name](folder)
+        return G.load_gardens_point(folder, db=arg(0, 'day_left'), query=arg(1, 'night_right'), frames=frames, **cc)
+    if name in ('pitts30k', 'pitts250k'): return G.load_pitts(folder, split=arg(0, 'test'), size=name[5:], **cc)
+    if name == 'tokyo247': return G.load_tokyo247(folder, **cc)
+    if name == 'tokyotm': return G.load_tokyotm(folder, split=arg(0, 'val'))          # no published counts to check
+    if name == 'holidays': return R.load_holidays(folder, rotated=rot, **cc)
+    return {'oxford5k': R.load_oxford5k, 'paris6k': R.load_paris6k, 'ukbench': R.load_ukbench}[name](folder, **cc)
 
 # %% ../../nbs/24_evaluate.ipynb #c028ff86
 def parse_image_size(text: str | None) -> tuple[int, int] | str | None:
@@ -464,6 +466,7 @@ def _parser() -> argparse.ArgumentParser:
                    "night_right:100-199, pitts30k:test, tokyo247, oxford5k, holidays:rot, ukbench")
     p.add_argument('--data-root', default=None, help='folder holding the downloaded datasets (default: $HAF_DATA_ROOT or data/)')
     p.add_argument('--dataset-dir', default=None, help="the dataset's own folder (overrides --data-root)")
+    p.add_argument('--no-check-counts', action='store_true', help='accept a split without its published image counts (a subset)')
     p.add_argument('--image-size', default=None, help="HxW (e.g. 240x320) or pitts/tokyo/maxside/none "
                    "(default: the dataset's policy; retrieval: maxside 1024)")
     p.add_argument('--alpha', default=None, help='level weights, e.g. 0.1,0.4,0.5 (default: the checkpoint\'s)')
@@ -507,7 +510,7 @@ def cli(argv: list[str] | None = None) -> int:
         out = out.with_suffix('.json')
         check_overwrite(out, a.overwrite); check_overwrite(out.with_suffix('.csv'), a.overwrite)   # before any work
         if not Path(a.checkpoint).is_file(): raise FileNotFoundError(f"Checkpoint {a.checkpoint!r} not found.")
-        dataset = open_dataset(a.dataset, a.data_root, a.dataset_dir, a.cache_dir)
+        dataset = open_dataset(a.dataset, a.data_root, a.dataset_dir, a.cache_dir, check_counts=not a.no_check_counts)
         from haf_nb.models.haf import load_checkpoint
         model = load_checkpoint(a.checkpoint)
     except (FileExistsError, FileNotFoundError, ValueError) as e:
