@@ -17,6 +17,7 @@ from .eval.metrics import membership, recall_at_n
 from .eval.search import search
 from .figures import FigureSetup, blend_heatmap, to_hwc
 from .models.pca import check_alpha, fuse_levels
+from .reproduce import unragged           # the prediction files' ragged lists
 
 # %% auto #0
 __all__ = ['GOOD', 'BAD', 'fused_search', 'image_getter', 'RetrievalExplorer']
@@ -350,11 +351,6 @@ def _from_model(cls, model,                         # an initialised haf_nb HAF 
                                        f'{sum(v.shape[1] for v in q)} (fused, pre-PCA)', 'none (cheap mode)', note=repr(geo)))
     return cls(q, db, geo.positives(), q_images=geo.q_paths, db_images=geo.db_paths, maps=maps, **kw)
 
-def _unragged(z, name: str) -> list[np.ndarray]:
-    "A list of int arrays stored as `<name>_flat` + `<name>_offsets` (haf_nb reproduce's prediction files)."
-    flat, off = np.asarray(z[f'{name}_flat']), np.asarray(z[f'{name}_offsets'])
-    return [flat[off[i]:off[i + 1]] for i in range(len(off) - 1)]
-
 def _from_outputs(cls, outputs: str | Path,          # the reproduction's folder (outputs/)
                   benchmark: str,                    # a geo benchmark key, e.g. 'synthcity-night', 'gp-night_right'
                   run: str | None = None,            # the run whose per-level vectors were kept (default: [gp-]haf-s0)
@@ -382,7 +378,7 @@ def _from_outputs(cls, outputs: str | Path,          # the reproduction's folder
     with np.load(pred_file) as z:
         meta = read_prediction_meta(z)
         q_paths, db_paths = [str(p) for p in z['q_paths']], [str(p) for p in z['db_paths']]
-        positives = _unragged(z, 'positives')
+        positives = unragged(z, 'positives')
     model = run_model(outputs / 'runs', run, map_location=device) if maps else None
     cfg = {}
     if (outputs / 'runs' / run / 'config.json').is_file(): cfg = json.loads((outputs / 'runs' / run / 'config.json').read_text())

@@ -234,10 +234,6 @@ def _amp_dtype(device: torch.device) -> torch.dtype | None:
     if device.type != 'cuda': return None
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
-def _nhwc(t: Tensor) -> Tensor:
-    "A 4-D tensor in channels-last (NHWC) memory order; anything else unchanged."
-    return t.contiguous(memory_format=torch.channels_last) if t.ndim == 4 else t
-
 def backbone_groups(models: dict[str, HAF]) -> dict[str, list[str]]:
     "Models grouped by what their frozen backbone computes (`haf_nb.train.backbone_signature`): one pass per group."
     groups: dict[str, list[str]] = {}
@@ -253,8 +249,8 @@ def _levels_of(models: dict[str, HAF], groups: dict[str, list[str]], states: dic
     for key, names in groups.items():
         st = states[key] if states is not None else None
         if st is None:
-            with T.autocast(device, amp): st = models[names[0]].backbone.frozen(_nhwc(x))  # {tap: [B, C, h, w]}
-        st = {k: _nhwc(v) for k, v in st.items()}                                        # NHWC (see below)
+            with T.autocast(device, amp): st = models[names[0]].backbone.frozen(T.nhwc(x))  # {tap: [B, C, h, w]}
+        st = {k: T.nhwc(v) for k, v in st.items()}                                        # NHWC (see below)
         for n in names:                                                                  # models are in eval mode
             with T.autocast(device, amp):
                 out[n] = [v.float() for v in models[n].forward_frozen(st, image_size, keep_maps=False)['vlad']]  # L × [B, D_l]

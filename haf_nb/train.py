@@ -29,7 +29,7 @@ from .data.download import require
 # %% auto #0
 __all__ = ['RUNTIME_FIELDS', 'TINY_TRAIN_CITY', 'CPU_MODEL', 'TRAIN_PRESETS', 'AUTO_CACHE_MAX_GB', 'CHECKPOINT_FORMAT',
            'TrainConfig', 'config_diff', 'get_train_config', 'load_run_data', 'autocast', 'backbone_signature',
-           'feature_cache_key', 'FeatureCache', 'estimate_cache_bytes', 'build_feature_cache', 'tuple_rows',
+           'feature_cache_key', 'FeatureCache', 'estimate_cache_bytes', 'build_feature_cache', 'nhwc', 'tuple_rows',
            'ImageFeeder', 'CacheFeeder', 'describe_rows', 'rng_state', 'set_rng_state', 'miner_state',
            'load_miner_state', 'TrainingDiverged', 'make_optimizer', 'validate', 'RunState', 'run_epoch', 'mine_tuples',
            'loss_on_tuples', 'build_train_model', 'train', 'cache_speedup', 'config_from_args', 'cli']
@@ -346,6 +346,10 @@ def build_feature_cache(backbone: nn.Module,        # the model's Pyramid (its f
     return cache
 
 # %% ../nbs/21_train.ipynb #8dd9f25d
+def nhwc(t: Tensor) -> Tensor:
+    "A 4-D tensor in channels-last (NHWC) memory order; anything else unchanged."
+    return t.contiguous(memory_format=torch.channels_last) if t.ndim == 4 else t
+
 def tuple_rows(tuples: np.ndarray, # [B, 2+J] global image rows (q, p, negatives) per tuple
               ) -> np.ndarray:
     "Rows of one batch in the model's layout: queries, positives, then the negatives tuple-major."
@@ -380,7 +384,7 @@ class ImageFeeder:
                           pin_memory=self.device.type == 'cuda', persistent_workers=False)
     def _to(self, x: Tensor) -> Tensor:
         x = x.to(self.device, non_blocking=True)
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+        return nhwc(x) if self.channels_last else x
     def batches(self, rows: np.ndarray, batch_size: int) -> Iterable:
         "Image batches of some rows (for describing)."
         return self._loader(_RowImages(self.paths, np.asarray(rows), self.transform), batch_size)
@@ -406,7 +410,7 @@ class CacheFeeder:
         return (torch.as_tensor(tuple_rows(tuples[s:s + batch_size])) for s in range(0, len(tuples), batch_size))
     def _states(self, rows: Tensor) -> dict[str, Tensor]:
         st = self.cache.get(rows, self.device, non_blocking=True)
-        if self.channels_last: st = {k: v.contiguous(memory_format=torch.channels_last) if v.ndim == 4 else v for k, v in st.items()}
+        if self.channels_last: st = {k: nhwc(v) for k, v in st.items()}
         return st
     def forward(self, model: nn.Module, rows: Tensor, alpha, keep_maps: bool = True) -> dict:
         return model.forward_frozen(self._states(rows), self.image_size, alpha=alpha, keep_maps=keep_maps)
