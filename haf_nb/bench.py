@@ -471,7 +471,7 @@ def bench_cache_epoch(preset: str = 'synthcity-cpu',   # a TRAIN_PRESETS name of
                       cache_dir: str | Path | None = None,
                      ) -> dict:
     "The trainer's per-epoch cache speed-up (`haf_nb.train.cache_speedup`), or why it could not be measured."
-    try: from haf_nb.train import cache_speedup
+    try: from haf_nb.train.loop import cache_speedup
     except ImportError as e:
         return {'status': 'unavailable', 'reason': f"haf_nb.train.cache_speedup cannot be imported ({e})"}
     kw = {'device': str(device)}

@@ -14,10 +14,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (module with a `cli(argv) -> int` function, one-line help)
     'synthcity': ('haf_nb.synthcity', 'render (or reuse) the embedded SynthCity dataset'),
     'data': ('haf_nb.data.download', "the datasets: where each comes from; list, describe, check or download it"),
-    'train': ('haf_nb.train', 'train HAF or a baseline from a preset (synthcity-cpu, gardens-point, paper, ...)'),
+    'train': ('haf_nb.train.loop', 'train HAF or a baseline from a preset (synthcity-cpu, gardens-point, paper, ...)'),
     'eval': ('haf_nb.eval.evaluate', 'evaluate a checkpoint on a dataset: recall@N and PR curves, or mAP; JSON + CSV out'),
-    'reproduce': ('haf_nb.reproduce', 'the main job: Tables 1-2 and the figures into outputs/'),
-    'figures': ('haf_nb.figures', "draw the paper's figures from a reproduction's outputs/"),
+    'reproduce': ('haf_nb.experiments.reproduce', 'the main job: Tables 1-2 and the figures into outputs/'),
+    'figures': ('haf_nb.experiments.make_figures', "draw the paper's figures from a reproduction's outputs/"),
     'bench': ('haf_nb.bench', 'speed and memory benchmarks into outputs/bench.{md,json}'),
 }
 

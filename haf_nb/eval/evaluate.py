@@ -16,16 +16,15 @@ from torch.utils.data import Dataset
 from ..core import (atomic_save, atomic_write, check_overwrite, get_device, machine_info, progress,
                          resolve_cache_dir, resolve_data_root, seed_everything)
 from ..data.transforms import ImageListDataset, ImageTransform, make_loader, make_transform
-from .metrics import (compute_map, holidays_map, precision_recall, recall_at_n, recall_curve,
-                                 spatial_nms, top1_correct, ukbench_groups, ukbench_score)
 from .search import resolve_backend, search
+from .score import RETRIEVAL_PROTOCOLS, score_geo, score_retrieval
 
 # %% auto #0
-__all__ = ['RETRIEVAL_PROTOCOLS', 'DOWNLOADED', 'model_fingerprint', 'transform_info', 'descriptor_cache_key',
-           'descriptor_cache_path', 'extract_descriptors', 'model_setup', 'result_header', 'evaluate_geo',
-           'retrieval_protocol', 'evaluate_retrieval', 'flat_metrics', 'save_results', 'plot_recall_curves',
-           'plot_pr_curves', 'parse_frames', 'open_dataset', 'parse_image_size', 'parse_alpha', 'default_result_path',
-           'run_eval', 'format_metrics', 'cli']
+__all__ = ['DOWNLOADED', 'model_fingerprint', 'transform_info', 'descriptor_cache_key', 'descriptor_cache_path',
+           'extract_descriptors', 'model_setup', 'result_header', 'evaluate_geo', 'retrieval_protocol',
+           'evaluate_retrieval', 'flat_metrics', 'save_results', 'plot_recall_curves', 'plot_pr_curves', 'parse_frames',
+           'open_dataset', 'parse_image_size', 'parse_alpha', 'default_result_path', 'run_eval', 'format_metrics',
+           'cli']
 
 # %% ../../nbs/24_evaluate.ipynb #e0754acb
 def _jsonable(x: Any) -> Any:
@@ -192,10 +191,6 @@ def result_header(kind: str,             # 'geo' or 'retrieval'
             'machine': machine_info(), 'time': datetime.datetime.now().isoformat(timespec='seconds')}
 
 # %% ../../nbs/24_evaluate.ipynb #5ef84429
-def _pad(idx: np.ndarray, width: int) -> np.ndarray:
-    "Right-pad a ranking with -1 to at least `width` columns."
-    return idx if idx.shape[1] >= width else np.pad(idx, ((0, 0), (0, width - idx.shape[1])), constant_values=-1)
-
 def _variable_size(t: Any) -> bool:
     "Does the transform give images of different sizes (so batches must group equal sizes)?"
     return not (isinstance(t, ImageTransform) and t.policy in ('pitts', 'size'))
@@ -221,6 +216,7 @@ def evaluate_geo(model: nn.Module | Callable,      # has describe(x) -> [B, D] (
                  cache_dir: str | Path | None = None, # default: resolve_cache_dir()
                  seed: int = 0,                     # seeded before describing (for models with randomness)
                  show_progress: bool | None = None, # None: follow $HAF_PROGRESS
+                 no_positive: str = 'keep',         # queries without a positive: 'keep' (NetVLAD: misses) or 'drop'
                 ) -> dict:
     "Recall@N, the recall curve and the precision–recall curve of `model` on `geo`, with the full setup."
     t0 = time.perf_counter(); seed_everything(seed)
@@ -239,35 +235,24 @@ def evaluate_geo(model: nn.Module | Callable,      # has describe(x) -> [B, D] (
     t_desc = time.perf_counter()
     place_ids = getattr(geo, 'db_place_ids', None)
     nms = place_ids is not None if nms is None else nms
-    if nms and place_ids is None: raise ValueError(f"nms=True but {geo.name} has no db_place_ids.")
-    depth = max(max(ns), max_n)
-    k = min(descs['db'].shape[0], 12 * depth if nms else depth)
-    be, _ = resolve_backend(backend, k, device)
-    scores, idx = search(descs['q'], descs['db'], k=k, metric=metric, backend=backend, device=device)   # [Nq, k]
+    be, _ = resolve_backend(backend, min(descs['db'].shape[0], max(max(ns), max_n)), device)
+    metrics, preds = score_geo(descs['q'], descs['db'], geo, ns=ns, max_n=max_n, pos_radius=pos_radius, nms=nms,
+                               no_positive=no_positive, metric=metric, backend=backend, device=device)   # the one ranking
     t_search = time.perf_counter()
-    idx_n = spatial_nms(idx, place_ids, 12 * max(ns)) if nms else idx
-    idx_c = spatial_nms(idx, place_ids, 12 * max_n) if nms else idx
-    positives = geo.positives(pos_radius)
-    rec = recall_at_n(_pad(idx_n, max(ns)), positives, ns)
-    curve = recall_curve(_pad(idx_c, max_n), positives, max_n)
-    correct = top1_correct(idx, positives)                               # NMS never changes the top 1
-    pr = precision_recall(scores[:, 0], correct, higher_is_better=(metric == 'ip'))
-    metrics = {**{f'R@{n}': v for n, v in rec.items()}, 'pr_auc': pr['auc'], 'recall_at_100p': pr['recall_at_100p']}
+    curve, pr = preds['recall_curve'], {k: preds[f'pr_{k}'] for k in ('precision', 'recall', 'thresholds')}
     tinfo = transforms['db'] if transforms['db'] == transforms['q'] else {k: transform_info(v) for k, v in transforms.items()}
     return {**result_header('geo', geo.name, geo.split, model_setup(model, fp), tinfo, alpha, seed,
                             descs['db'].shape[1], num_db=int(descs['db'].shape[0]), num_q=int(descs['q'].shape[0]),
                             pos_radius=pos_radius if pos_radius is not None else getattr(geo, 'pos_dist', None),
                             explicit_gt=getattr(geo, 'gt', None) is not None and pos_radius is None,
-                            nms=bool(nms), metric=metric, search_backend=be, cache_files=cache_files),
+                            metric=metric, search_backend=be, cache_files=cache_files, **preds['info']),
             'metrics': metrics, 'recall_curve': curve.tolist(),
             'pr_curve': {'precision': pr['precision'].tolist(), 'recall': pr['recall'].tolist(),
                          'thresholds': pr['thresholds'].tolist()},
-            'timing_s': {'describe': t_desc - t0, 'search': t_search - t_desc, 'metrics': time.perf_counter() - t_search,
+            'timing_s': {'describe': t_desc - t0, 'search+metrics': t_search - t_desc,
                          'total': time.perf_counter() - t0}}
 
 # %% ../../nbs/24_evaluate.ipynb #113cdbda
-RETRIEVAL_PROTOCOLS = ('oxford', 'holidays', 'ukbench')
-
 def retrieval_protocol(name: str) -> str:
     "The evaluation protocol of a retrieval dataset from its name."
     n = name.lower()
@@ -304,7 +289,7 @@ def evaluate_retrieval(model: nn.Module | Callable,      # has describe(x) -> [B
         key = descriptor_cache_key(fp, rds.name, split, part, [str(p) for p in paths], len(ds), transform, alpha, bbxs) if cache else None
         cache_files[part] = str(descriptor_cache_path(key, cache_dir)) if key else None
         return extract_descriptors(model, ds, batch_size=batch_size, device=device, num_workers=num_workers, alpha=alpha,
-                                   bucket=_variable_size(transform), cache_key=key, cache_dir=cache_dir, desc=f'{rds.name} {part}',
+                                   bucket=_variable_size(transform) or bbxs is not None, cache_key=key, cache_dir=cache_dir, desc=f'{rds.name} {part}',
                                    show_progress=show_progress)
     db = describe('db', rds.images)                                      # [Ndb, D]
     q_db_index = getattr(rds, 'q_db_index', None)
@@ -318,17 +303,14 @@ def evaluate_retrieval(model: nn.Module | Callable,      # has describe(x) -> [B
         if crop: variants['crop'] = [g['bbx'] for g in rds.gnd]
         for v, bbxs in variants.items():
             q = db[torch.as_tensor(q_db_index)] if (v == 'full' and in_db) else describe(f'q-{v}', rds.queries, bbxs)
-            _, ranks = search(q, db, k=None, backend=backend, device=device)     # full ranking [Nq, Ndb]
-            metrics[f'mAP_{v}'] = compute_map(ranks, rds.gnd)[0]
+            metrics[f'mAP_{v}'] = score_retrieval(q, db, rds, 'oxford', backend=backend, device=device)[0]['mAP']
     elif protocol == 'holidays':
         if not in_db: raise ValueError("Holidays needs rds.q_db_index: the database index (>= 0) of each query.")
-        _, ranks = search(db[torch.as_tensor(q_db_index)], db, k=None, backend=backend, device=device)
-        metrics['mAP'] = holidays_map(ranks, [Path(p).name for p in rds.images], np.asarray(q_db_index))[0]
+        metrics.update(score_retrieval(db[torch.as_tensor(q_db_index)], db, rds, 'holidays', backend=backend, device=device)[0])
     else:
         if q_db_index is not None and not in_db: raise ValueError("UKBench queries must be database images (q_db_index >= 0).")
         q_idx = np.arange(len(rds.images)) if q_db_index is None else np.asarray(q_db_index)
-        _, ranks = search(db[torch.as_tensor(q_idx)], db, k=min(4, len(rds.images)), backend=backend, device=device)
-        metrics['ns_score'] = ukbench_score(_pad(ranks, 4), ukbench_groups([Path(p).name for p in rds.images]), q_idx)
+        metrics.update(score_retrieval(db[torch.as_tensor(q_idx)], db, rds, 'ukbench', backend=backend, device=device)[0])
     return {**result_header('retrieval', rds.name, split, model_setup(model, fp), transform, alpha, seed, db.shape[1],
                             protocol=protocol, num_db=len(rds.images), num_q=len(rds.queries), cache_files=cache_files),
             'metrics': metrics, 'timing_s': {'total': time.perf_counter() - t0}}

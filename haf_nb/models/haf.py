@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from fastcore.basics import patch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
@@ -238,7 +239,8 @@ def _level(self: HAF, i: int, tap: Tensor, image_size: tuple[int, int], aux: boo
     s = self.detectors[i](f) if (aux or self.config.det_in_agg) and self.detectors is not None else None   # [B, 1, H', W']  ŝ_l
     return f, d, m, s
 
-def _level_maps(self: HAF,
+@patch
+def level_maps(self: HAF,
                 taps: Sequence[Tensor],        # the backbone's three taps
                 image_size: tuple[int, int],   # (H, W) of the input images
                 aux: bool = True,              # also compute the detection scores (not needed to describe)
@@ -251,8 +253,6 @@ def _level_maps(self: HAF,
             from torch.utils.checkpoint import checkpoint
             yield checkpoint(_level, self, i, taps[l], tuple(image_size), aux, use_reentrant=False)
         else: yield _level(self, i, taps[l], tuple(image_size), aux)
-
-HAF.level_maps = _level_maps
 
 # %% ../../nbs/17_haf.ipynb #6a5e39eb
 def _agg_weight(m: Tensor | None, s: Tensor | None, det_in_agg: bool) -> Tensor | None:
@@ -311,7 +311,8 @@ def _check_images(x: Tensor):
     if not isinstance(x, Tensor) or x.dim() != 4 or x.shape[1] != 3:
         raise ValueError(f"Expected ImageNet-normalised images [B, 3, H, W]; got {tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}.")
 
-def _forward(self: HAF,
+@patch
+def forward(self: HAF,
              x: Tensor,                                    # [B, 3, H, W] ImageNet-normalised images
              alpha: Sequence[float] | Tensor | None = None, # level weights of the fused vector (default: config.alpha)
              keep_maps: bool = True,                       # return the dense maps (False: only the vectors; less memory)
@@ -320,7 +321,8 @@ def _forward(self: HAF,
     _check_images(x)
     return _from_taps(self, self.backbone(x), tuple(x.shape[-2:]), alpha, keep_maps)
 
-def _forward_frozen(self: HAF,
+@patch
+def forward_frozen(self: HAF,
                     state: dict[str, Tensor],              # `self.backbone.frozen(x)` (e.g. from a cache)
                     image_size: tuple[int, int],           # (H, W) of the images the state was computed from
                     alpha: Sequence[float] | Tensor | None = None,
@@ -329,14 +331,13 @@ def _forward_frozen(self: HAF,
     "`forward` from a cached frozen backbone state: `forward_frozen(backbone.frozen(x), x.shape[-2:]) == forward(x)`."
     return _from_taps(self, self.backbone.from_frozen(state), tuple(image_size), alpha, keep_maps)
 
-def _describe(self: HAF,
+@patch
+def describe(self: HAF,
               x: Tensor,                                   # [B, 3, H, W] ImageNet-normalised images
               alpha: Sequence[float] | Tensor | None = None,
              ) -> Tensor:                                  # [B, D_out] unit-norm descriptors
     "The final descriptor z for retrieval (eval mode, no grad, no dense maps kept; `x` moved to the model's device)."
     return _describe_impl(self, x, alpha)
-
-HAF.forward, HAF.forward_frozen, HAF.describe = _forward, _forward_frozen, _describe
 
 # %% ../../nbs/17_haf.ipynb #dfb82375
 def _unpack(item) -> Tensor | dict:
@@ -370,8 +371,9 @@ def _iter_batches(self: HAF, batches, image_size, max_images: int, desc: str, sh
     finally: bar.close()
     if seen == 0: raise ValueError(f"{desc}: got no images (empty `batches`).")
 
+@patch
 @torch.no_grad()
-def _init_from_data(self: HAF,
+def init_from_data(self: HAF,
                     batches: Iterable,             # re-iterable batches of images [B,3,H,W] (or (images, ...) / frozen states)
                     n_per_image: int = 100,        # sampled locations per image and level (spec: 100)
                     max_images: int = 500,         # images used (spec: 500)
@@ -417,11 +419,10 @@ def _init_from_data(self: HAF,
         return self
     finally: self.train(was)
 
-HAF.init_from_data = _init_from_data
-
 # %% ../../nbs/17_haf.ipynb #9d11b2d4
+@patch
 @torch.no_grad()
-def _extract(self: HAF,
+def extract(self: HAF,
              batches: Iterable,                       # batches of images (or (images, ...) / frozen states)
              key: str = 'z',                          # 'z', 'global' or 'vlad' (a list per level)
              alpha: Sequence[float] | Tensor | None = None,
@@ -440,8 +441,9 @@ def _extract(self: HAF,
     finally: self.train(was)
     return [torch.cat(t) for t in zip(*out)] if key == 'vlad' else torch.cat(out)
 
+@patch
 @torch.no_grad()
-def _fit_pca(self: HAF,
+def fit_pca(self: HAF,
              data: Iterable | Tensor,                 # image batches, or pre-PCA vectors [n, global_dim]
              dim: int | None = None,                  # output dimension (default: config.pca_dim)
              alpha: Sequence[float] | Tensor | None = None, # the α of the fused vectors (default: config.alpha)
@@ -457,12 +459,10 @@ def _fit_pca(self: HAF,
         if data.shape[1] != self.global_dim:
             raise ValueError(f"fit_pca got vectors of {data.shape[1]}-D; this model's fused vector has {self.global_dim}-D.")
         X = data
-    else: X = _extract(self, data, 'global', a, max_images, image_size, show_progress)
+    else: X = self.extract(data, 'global', a, max_images, image_size, show_progress)
     self.pca.fit(X, dim or self.config.pca_dim, method=method, strict=strict)
     self.pca_alpha.copy_(a.to(self.pca_alpha)); self._pca_alpha = None
     return self
-
-HAF.extract, HAF.fit_pca = _extract, _fit_pca
 
 # %% ../../nbs/17_haf.ipynb #5c423336
 def build_model(name_or_config: str | HAFConfig | dict = 'haf', # preset name (MODEL_PRESETS), config or dict

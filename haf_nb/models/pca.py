@@ -15,7 +15,8 @@ from torch import Tensor
 from .netvlad import NotInitializedError, no_autocast
 
 # %% auto #0
-__all__ = ['check_alpha', 'fuse_levels', 'alpha_grid', 'split_levels', 'refuse_levels', 'PCAWhitening']
+__all__ = ['check_alpha', 'fuse_levels', 'alpha_grid', 'split_levels', 'refuse_levels', 'PCAWhitening', 'single_thread',
+           'LevelGram']
 
 # %% ../../nbs/16_pca.ipynb #7b48518c
 def check_alpha(alpha: Sequence[float] | Tensor, # one non-negative weight per level
@@ -194,3 +195,41 @@ def _fit(self: PCAWhitening,
     return self
 
 PCAWhitening.fit = _fit
+
+# %% ../../nbs/16_pca.ipynb #78bfabcf
+class single_thread:
+    "Run LAPACK-heavy code (eigh) on one thread: on a busy 2-core machine a 2-thread eigh can be 100x slower."
+    def __enter__(self): self.n = torch.get_num_threads(); torch.set_num_threads(1)
+    def __exit__(self, *exc): torch.set_num_threads(self.n)
+
+class LevelGram:
+    "The PCA(-whitening) of every α-fusion of some training vectors: per-level centred data and Gram matrices, once."
+    def __init__(self, levels: list[Tensor],   # per-level training vectors L × [n, D_l] (each row unit-norm)
+                 whiten: bool = True):         # PCA-whitening (True) or plain PCA projection
+        self.n, self.whiten = levels[0].shape[0], whiten
+        self.mu = [x.double().mean(0).float() for x in levels]                    # L × [D_l]
+        self.Xc = [x.float() - m for x, m in zip(levels, self.mu)]                # L × [n, D_l]  X̄_l
+        self.G = [x.double() @ x.double().T for x in self.Xc]                     # L × [n, n]    G_l
+
+    def fit(self, alpha: Sequence[float], # level weights (normalised to sum 1, as fuse_levels' L2 does)
+            dim: int,                     # output size (at most n - 1 and the rank)
+           ) -> dict:
+        "The top-`dim` eigenpairs of G_α = Σ_l α_l G_l, scaled to give whitened (or plain PCA) coordinates."
+        a = torch.as_tensor(alpha, dtype=torch.float64); a = a / a.sum()
+        G = sum(float(al) * g for al, g in zip(a, self.G))                       # [n, n]
+        with single_thread(): lam, U = torch.linalg.eigh(G)                       # ascending
+        lam, U = lam.flip(0), U.flip(1)                                           # μ_k, u_k descending
+        rank = int((lam > 1e-10 * lam[0]).sum())
+        d = min(dim, self.n - 1, rank)
+        lam, U = lam[:d], U[:, :d]
+        coef = math.sqrt(self.n - 1) / lam if self.whiten else 1 / lam.sqrt()     # √(n-1)/μ_k  or  1/√μ_k
+        return {'alpha': a, 'U': (U * coef).float(), 'dim': d, 'eigvals': lam / (self.n - 1)}
+
+    def cross(self, levels: list[Tensor]) -> list[Tensor]:
+        "(V_l - μ_l) X̄_lᵀ per level, L × [N, n]: computed once per image set, shared by every α."
+        return [(v.float() - m) @ x.T for v, m, x in zip(levels, self.mu, self.Xc)]
+
+    def project(self, cross: list[Tensor], fit: dict) -> Tensor:
+        "z for one α: L2( Σ_l α_l cross_l @ U ), [N, d]."
+        K = sum(float(al) * c for al, c in zip(fit['alpha'], cross))             # [N, n] = (v - m_α)ᵀ X_αᵀ
+        return torch.nn.functional.normalize(K @ fit['U'], dim=1)                 # [N, d]
