@@ -203,6 +203,12 @@ def check_overwrite(path: str | Path, # a results file about to be written
 class UnsafeFileError(ValueError):
     "A pickle-based file (checkpoint, .npy object array, .pkl) asks for code that haf_nb never runs while loading."
 
+def _latin1_bytes(s: str, encoding: str = 'latin1', errors: str = 'strict') -> bytes:
+    "The only use of `_codecs.encode` a data pickle has: str -> bytes in latin-1 (nothing else is decoded)."
+    if not isinstance(s, str) or encoding.lower().replace('-', '') != 'latin1':
+        raise UnsafeFileError(f"a pickle asked for _codecs.encode({type(s).__name__}, {encoding!r}); only latin-1 is admitted")
+    return s.encode('latin1')
+
 def _numpy_safe_globals() -> dict[str, Any]:
     "The NumPy globals plain arrays and scalars of numbers need, by their pickled `module.name` (NumPy 1 and 2)."
     from numpy._core import multiarray
@@ -212,6 +218,7 @@ def _numpy_safe_globals() -> dict[str, Any]:
         out[f'{mod}.scalar'] = multiarray.scalar
     for mod in ('numpy.core.numeric', 'numpy._core.numeric'): out[f'{mod}._frombuffer'] = np._core.numeric._frombuffer
     out['numpy.ndarray'], out['numpy.dtype'] = np.ndarray, np.dtype
+    out['_codecs.encode'] = _latin1_bytes           # how Python 3 writes bytes in a protocol-2 pickle
     for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
               np.float16, np.float32, np.float64, np.complex64, np.complex128, np.object_, np.str_, np.bytes_):
         c = type(np.dtype(t)); out[f'numpy.dtypes.{c.__name__}'] = c
@@ -275,7 +282,7 @@ def safe_torch_load(path: str | Path,                  # a torch.save file (chec
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{what.capitalize()} not found: {str(path)!r}")
     try:
-        with torch.serialization.safe_globals(list(_numpy_safe_globals().values())):
+        with torch.serialization.safe_globals([v for k, v in _numpy_safe_globals().items() if not k.startswith('_codecs')]):
             return torch.load(path, map_location=map_location, weights_only=True, **kw)
     except pickle.UnpicklingError as e:
         m = re.search(r'Unsupported global: GLOBAL (\S+)', str(e))
