@@ -209,6 +209,11 @@ def _latin1_bytes(s: str, encoding: str = 'latin1', errors: str = 'strict') -> b
         raise UnsafeFileError(f"a pickle asked for _codecs.encode({type(s).__name__}, {encoding!r}); only latin-1 is admitted")
     return s.encode('latin1')
 
+def _empty_bytes(*args) -> bytes:
+    "`bytes()` as a protocol-2 pickle writes b'' — with no argument only (`bytes(10**12)` would be a memory bomb)."
+    if args: raise UnsafeFileError(f"a pickle called bytes{args!r}; only bytes() is admitted")
+    return b''
+
 def _numpy_safe_globals() -> dict[str, Any]:
     "The NumPy globals plain arrays and scalars of numbers need, by their pickled `module.name` (NumPy 1 and 2)."
     from numpy._core import multiarray
@@ -219,6 +224,7 @@ def _numpy_safe_globals() -> dict[str, Any]:
     for mod in ('numpy.core.numeric', 'numpy._core.numeric'): out[f'{mod}._frombuffer'] = np._core.numeric._frombuffer
     out['numpy.ndarray'], out['numpy.dtype'] = np.ndarray, np.dtype
     out['_codecs.encode'] = _latin1_bytes           # how Python 3 writes bytes in a protocol-2 pickle
+    out['__builtin__.bytes'] = out['builtins.bytes'] = _empty_bytes   # ... and empty bytes
     for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
               np.float16, np.float32, np.float64, np.complex64, np.complex128, np.object_, np.str_, np.bytes_):
         c = type(np.dtype(t)); out[f'numpy.dtypes.{c.__name__}'] = c
