@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #97a638e0
 from __future__ import annotations
-import os, sys, time, random, platform, threading, tempfile, contextlib, io
+import os, re, sys, time, random, platform, threading, tempfile, contextlib, io, pickle, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -16,7 +16,8 @@ from PIL import Image, UnidentifiedImageError
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'available_devices', 'get_device', 'Seeded', 'seed_everything', 'find_project_root',
            'resolve_data_root', 'resolve_cache_dir', 'progress', 'ImageLoadError', 'load_image', 'atomic_write',
-           'atomic_save', 'check_overwrite', 'Timer', 'timeit', 'PeakMemory', 'machine_info', 'machine_summary']
+           'atomic_save', 'check_overwrite', 'UnsafeFileError', 'RestrictedUnpickler', 'safe_pickle_load',
+           'safe_load_npy', 'safe_torch_load', 'Timer', 'timeit', 'PeakMemory', 'machine_info', 'machine_summary']
 
 # %% ../nbs/00_core.ipynb #eb75b8bd
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision ImageNet mean, RGB on [0, 1]
@@ -119,24 +120,47 @@ def progress(iterable: Iterable | None = None, # what to iterate over (or None w
 
 # %% ../nbs/00_core.ipynb #5c043436
 class ImageLoadError(RuntimeError):
-    "An image file exists but cannot be decoded."
+    "An image file exists but cannot be decoded (corrupt, truncated, or larger than the decompression-bomb limit)."
+
+def _pixel_limit() -> int | None:
+    "PIL's decompression-bomb limit, overridden by $HAF_MAX_IMAGE_PIXELS (a number of pixels; 0 or 'none': no limit)."
+    v = os.environ.get('HAF_MAX_IMAGE_PIXELS', '').strip()
+    if not v: return Image.MAX_IMAGE_PIXELS
+    return None if v.lower() in ('0', 'none') else int(float(v))
+
+@contextlib.contextmanager
+def _bomb_guard(path: Path):
+    "Turn PIL's DecompressionBombWarning/Error into an ImageLoadError that says how to allow the image."
+    old = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = _pixel_limit()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)   # the warning zone counts too
+            yield
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        raise ImageLoadError(f"Image {str(path)!r} is too large to decode safely ({e}) — a corrupt or malicious file "
+                             f"(a 'decompression bomb') looks like this. If you trust it, allow larger images: set "
+                             f"HAF_MAX_IMAGE_PIXELS=<pixels> (or 0 for no limit) in the environment, or "
+                             f"PIL.Image.MAX_IMAGE_PIXELS = None in Python.") from None
+    finally: Image.MAX_IMAGE_PIXELS = old
 
 def load_image(path: str | Path, # the image file
                mode: str = 'RGB', # PIL mode to convert to
               ) -> Image.Image:
-    "Open an image fully decoded in `mode`; clear errors for a missing or a corrupt file."
+    "Open an image fully decoded in `mode`; clear errors for a missing, corrupt or oversized file."
     path = Path(path)
     if not path.is_file():
         hint = ' (it is a folder)' if path.is_dir() else ''
         raise FileNotFoundError(f"Image not found: {str(path)!r}{hint}. Expected a readable image file "
                                 f"(jpg/png); check the dataset root and the file list.")
     try:
-        with Image.open(path) as im:
+        with _bomb_guard(path), Image.open(path) as im:
             im.load()
             return im.convert(mode)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise ImageLoadError(f"Corrupt or unreadable image {str(path)!r} ({type(e).__name__}: {e}). "
                              f"Re-download or remove the file.") from e
+
 
 # %% ../nbs/00_core.ipynb #b161ef0a
 def _umask() -> int:
@@ -174,6 +198,108 @@ def check_overwrite(path: str | Path, # a results file about to be written
         raise FileExistsError(f"{str(path)!r} already exists; pass overwrite=True (CLI: --overwrite) to replace it, "
                               f"or choose another output folder.")
     return path
+
+# %% ../nbs/00_core.ipynb #20f3e6af
+class UnsafeFileError(ValueError):
+    "A pickle-based file (checkpoint, .npy object array, .pkl) asks for code that haf_nb never runs while loading."
+
+def _latin1_bytes(s: str, encoding: str = 'latin1', errors: str = 'strict') -> bytes:
+    "The only use of `_codecs.encode` a data pickle has: str -> bytes in latin-1 (nothing else is decoded)."
+    if not isinstance(s, str) or encoding.lower().replace('-', '') != 'latin1':
+        raise UnsafeFileError(f"a pickle asked for _codecs.encode({type(s).__name__}, {encoding!r}); only latin-1 is admitted")
+    return s.encode('latin1')
+
+def _empty_bytes(*args) -> bytes:
+    "`bytes()` as a protocol-2 pickle writes b'' — with no argument only (`bytes(10**12)` would be a memory bomb)."
+    if args: raise UnsafeFileError(f"a pickle called bytes{args!r}; only bytes() is admitted")
+    return b''
+
+def _numpy_safe_globals() -> dict[str, Any]:
+    "The NumPy globals plain arrays and scalars of numbers need, by their pickled `module.name` (NumPy 1 and 2)."
+    from numpy._core import multiarray
+    out = {}
+    for mod in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        out[f'{mod}._reconstruct'] = multiarray._reconstruct
+        out[f'{mod}.scalar'] = multiarray.scalar
+    for mod in ('numpy.core.numeric', 'numpy._core.numeric'): out[f'{mod}._frombuffer'] = np._core.numeric._frombuffer
+    out['numpy.ndarray'], out['numpy.dtype'] = np.ndarray, np.dtype
+    out['_codecs.encode'] = _latin1_bytes           # how Python 3 writes bytes in a protocol-2 pickle
+    out['__builtin__.bytes'] = out['builtins.bytes'] = _empty_bytes   # ... and empty bytes
+    for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+              np.float16, np.float32, np.float64, np.complex64, np.complex128, np.object_, np.str_, np.bytes_):
+        c = type(np.dtype(t)); out[f'numpy.dtypes.{c.__name__}'] = c
+    return out
+
+_UNSAFE_HELP = ("haf_nb reads pickle-based files with an allow-list (containers, numbers, strings, tensors, NumPy "
+                "arrays of numbers) so that a crafted file cannot run code. A genuine file never needs more; if you "
+                "wrote this file yourself with other objects in it and trust it, convert it to plain data.")
+
+class RestrictedUnpickler(pickle.Unpickler):
+    "A `pickle.Unpickler` that builds only containers, numbers, strings and NumPy arrays/scalars."
+    def __init__(self, file, what: str = 'pickle', encoding: str = 'ASCII'):
+        super().__init__(file, encoding=encoding)
+        self.what, self.allowed = what, _numpy_safe_globals()
+    def find_class(self, module: str, name: str):
+        obj = self.allowed.get(f'{module}.{name}')
+        if obj is None:
+            raise UnsafeFileError(f"Refused to load {self.what}: it asks for the global `{module}.{name}`, which is not "
+                                  f"on the allow-list. {_UNSAFE_HELP}")
+        return obj
+
+def safe_pickle_load(path: str | Path,       # a pickle of plain data (e.g. a cirtorch/revisitop gnd_*.pkl)
+                     encoding: str = 'latin1', # for Python 2 pickles ('latin1' is what NumPy needs for their arrays)
+                    ) -> Any:
+    "Unpickle a file of plain data with `RestrictedUnpickler`; UnsafeFileError for anything that could run code."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"File not found: {str(path)!r}")
+    with open(path, 'rb') as f:
+        try: return RestrictedUnpickler(f, repr(str(path)), encoding).load()
+        except UnsafeFileError: raise
+        except Exception as e:
+            raise ValueError(f"{str(path)!r} is not a readable pickle ({type(e).__name__}: {e})") from e
+
+def safe_load_npy(path: str | Path) -> np.ndarray:
+    "`np.load` of a .npy file; an object array (a pickle inside) is read with `RestrictedUnpickler`, never `allow_pickle=True`."
+    from numpy.lib import format as npf
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"File not found: {str(path)!r}")
+    with open(path, 'rb') as f:
+        try:
+            version = npf.read_magic(f)
+            shape, fortran, dtype = (npf.read_array_header_1_0 if version == (1, 0) else npf.read_array_header_2_0)(f)
+        except ValueError as e: raise ValueError(f"{str(path)!r} is not a .npy file ({e})") from e
+        if not dtype.hasobject:
+            f.seek(0); return np.load(f, allow_pickle=False)
+        try: a = RestrictedUnpickler(f, repr(str(path)), encoding='latin1').load()   # np.save pickles the array
+        except UnsafeFileError: raise
+        except Exception as e:
+            raise ValueError(f"{str(path)!r}: cannot read its object array ({type(e).__name__}: {e})") from e
+    if not isinstance(a, np.ndarray) or a.shape != tuple(shape):
+        raise ValueError(f"{str(path)!r}: the header announces an array of shape {shape}, the data is "
+                         f"{type(a).__name__} {getattr(a, 'shape', '')}")
+    return a
+
+def safe_torch_load(path: str | Path,                  # a torch.save file (checkpoint, cache)
+                    map_location: str | torch.device = 'cpu',
+                    what: str = 'checkpoint',         # named in errors
+                    **kw,                             # more torch.load arguments (e.g. mmap=True)
+                   ) -> Any:
+    "`torch.load(weights_only=True)` that also admits NumPy arrays/scalars of numbers; UnsafeFileError otherwise."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{what.capitalize()} not found: {str(path)!r}")
+    try:
+        with torch.serialization.safe_globals([v for k, v in _numpy_safe_globals().items() if not k.startswith('_codecs')]):
+            return torch.load(path, map_location=map_location, weights_only=True, **kw)
+    except pickle.UnpicklingError as e:
+        m = re.search(r'Unsupported global: GLOBAL (\S+)', str(e))
+        if m: raise UnsafeFileError(f"Refused to load {what} {str(path)!r}: it asks for the global `{m.group(1)}`, "
+                                    f"which is not on the allow-list. {_UNSAFE_HELP}") from None
+        m = re.search(r'WeightsUnpickler error: (.*)', str(e).replace('\n', ' '))
+        raise UnsafeFileError(f"Refused to load {what} {str(path)!r}: not a plain torch.save file "
+                              f"({(m.group(1) if m else str(e))[:200].strip()}). {_UNSAFE_HELP}") from None
+    except (RuntimeError, EOFError, OSError) as e:
+        raise ValueError(f"{str(path)!r} is not a readable torch {what} ({type(e).__name__}: {str(e)[:200]})") from e
+
 
 # %% ../nbs/00_core.ipynb #8f598cb0
 def _sync(device=None):

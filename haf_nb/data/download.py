@@ -13,7 +13,8 @@ from ..core import atomic_write, progress, resolve_data_root
 
 # %% auto #0
 __all__ = ['DATASETS', 'DataFile', 'DatasetSource', 'DatasetNotFoundError', 'get_source', 'dataset_dir', 'missing_files',
-           'describe', 'require', 'md5sum', 'is_offline', 'download', 'load_dataset', 'cli']
+           'describe', 'require', 'md5sum', 'sha256sum', 'ChecksumError', 'UnverifiedDownloadError', 'is_offline',
+           'download', 'load_dataset', 'cli']
 
 # %% ../../nbs/02d_data_download.ipynb #dd19738b
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class DataFile:
     "One downloadable file of a dataset."
     url: str                           # where to fetch it
     filename: str                      # name to save it under (in the dataset folder)
-    md5: str | None = None             # known MD5, verified when given
+    sha256: str | None = None          # recorded SHA-256 (None: not yet recorded -> allow_unverified needed)
     extract: bool = False              # unpack (tar/zip) into `extract_to` after download
     extract_to: str = '.'              # folder (relative to the dataset folder) to unpack into
     flatten: bool = False              # move every extracted file into `extract_to` (cirtorch does this for Paris)
@@ -43,8 +44,10 @@ class DatasetSource:
 
 _TORII = 'http://www.ok.ctrl.titech.ac.jp/~torii/project'
 _NETVLAD = 'https://www.di.ens.fr/willow/research/netvlad'
-_NETVLAD_MATS = DataFile(f'{_NETVLAD}/data/netvlad_v100_datasets.tar.gz', 'netvlad_v100_datasets.tar.gz', extract=True)
-_CIR = 'http://cmp.felk.cvut.cz/cnnimageretrieval/data/test'
+_NR = None   # SHA-256 not yet recorded: no source publishes one and none could be downloaded here to compute it
+_NETVLAD_MATS = DataFile(f'{_NETVLAD}/data/netvlad_v100_datasets.tar.gz', 'netvlad_v100_datasets.tar.gz', _NR, extract=True)
+_CIR = 'https://cmp.felk.cvut.cz/cnnimageretrieval/data/test'       # the host serves https; the pickles are not fetched over http
+_REVISITOP = 'https://cmp.felk.cvut.cz/revisitop/data/datasets'
 
 DATASETS: dict[str, DatasetSource] = {s.name: s for s in [
     DatasetSource(
@@ -87,28 +90,31 @@ DATASETS: dict[str, DatasetSource] = {s.name: s for s in [
     DatasetSource(
         'oxford5k', 'Oxford Buildings 5k (Philbin et al. CVPR 2007)', 'oxford5k', 'https://www.robots.ox.ac.uk/~vgg/data/oxbuildings/',
         'haf_nb.data.retrieval.load_oxford5k(root)', required=('jpg', 'gnd_oxford5k.pkl|gt_files'),
-        files=(DataFile('https://www.robots.ox.ac.uk/~vgg/data/oxbuildings/oxbuild_images-v1.tgz', 'oxbuild_images-v1.tgz', extract=True, extract_to='jpg', flatten=True),
-               DataFile(f'{_CIR}/oxford5k/gnd_oxford5k.pkl', 'gnd_oxford5k.pkl'),
-               DataFile('https://www.robots.ox.ac.uk/~vgg/data/oxbuildings/gt_files_170407.tgz', 'gt_files_170407.tgz', extract=True, extract_to='gt_files')),
+        files=(DataFile('https://www.robots.ox.ac.uk/~vgg/data/oxbuildings/oxbuild_images-v1.tgz', 'oxbuild_images-v1.tgz', _NR, extract=True, extract_to='jpg', flatten=True),
+               DataFile(f'{_CIR}/oxford5k/gnd_oxford5k.pkl', 'gnd_oxford5k.pkl', _NR),
+               DataFile(f'{_REVISITOP}/roxford5k/gnd_roxford5k.pkl', 'gnd_roxford5k.pkl', _NR),
+               DataFile('https://www.robots.ox.ac.uk/~vgg/data/oxbuildings/gt_files_170407.tgz', 'gt_files_170407.tgz', _NR, extract=True, extract_to='gt_files')),
         layout='oxford5k/\n  jpg/<name>.jpg (5,063)\n  gnd_oxford5k.pkl (cirtorch)  and/or  gt_files/<landmark>_<k>_{good,ok,junk,query}.txt',
         counts='5,063 images / 55 queries'),
     DatasetSource(
         'paris6k', 'Paris 6k (Philbin et al. CVPR 2008)', 'paris6k', 'https://www.robots.ox.ac.uk/~vgg/data/parisbuildings/',
         'haf_nb.data.retrieval.load_paris6k(root)', required=('jpg', 'gnd_paris6k.pkl|lab'),
-        files=(DataFile('https://www.robots.ox.ac.uk/~vgg/data/parisbuildings/paris_1-v1.tgz', 'paris_1-v1.tgz', extract=True, extract_to='jpg', flatten=True),
-               DataFile('https://www.robots.ox.ac.uk/~vgg/data/parisbuildings/paris_2-v1.tgz', 'paris_2-v1.tgz', extract=True, extract_to='jpg', flatten=True),
-               DataFile(f'{_CIR}/paris6k/gnd_paris6k.pkl', 'gnd_paris6k.pkl'),
-               DataFile('https://www.robots.ox.ac.uk/~vgg/data/parisbuildings/paris_120310.tgz', 'paris_120310.tgz', extract=True, extract_to='lab')),
+        files=(DataFile('https://www.robots.ox.ac.uk/~vgg/data/parisbuildings/paris_1-v1.tgz', 'paris_1-v1.tgz', _NR, extract=True, extract_to='jpg', flatten=True),
+               DataFile('https://www.robots.ox.ac.uk/~vgg/data/parisbuildings/paris_2-v1.tgz', 'paris_2-v1.tgz', _NR, extract=True, extract_to='jpg', flatten=True),
+               DataFile(f'{_CIR}/paris6k/gnd_paris6k.pkl', 'gnd_paris6k.pkl', _NR),
+               DataFile(f'{_REVISITOP}/rparis6k/gnd_rparis6k.pkl', 'gnd_rparis6k.pkl', _NR),
+               DataFile('https://www.robots.ox.ac.uk/~vgg/data/parisbuildings/paris_120310.tgz', 'paris_120310.tgz', _NR, extract=True, extract_to='lab')),
         layout='paris6k/\n  jpg/<name>.jpg (6,412 files, 20 corrupt ones are left out)\n  gnd_paris6k.pkl  and/or  lab/<landmark>_<k>_*.txt',
         counts='6,392 images / 55 queries'),
     DatasetSource(
         'holidays', 'INRIA Holidays (Jégou et al. ECCV 2008)', 'holidays', 'https://lear.inrialpes.fr/people/jegou/data.php',
         'haf_nb.data.retrieval.load_holidays(root)', required=('jpg',),
-        files=(DataFile('ftp://ftp.inrialpes.fr/pub/lear/douze/data/jpg1.tar.gz', 'jpg1.tar.gz', extract=True),
-               DataFile('ftp://ftp.inrialpes.fr/pub/lear/douze/data/jpg2.tar.gz', 'jpg2.tar.gz', extract=True)),
+        files=(DataFile('ftp://ftp.inrialpes.fr/pub/lear/douze/data/jpg1.tar.gz', 'jpg1.tar.gz', _NR, extract=True),
+               DataFile('ftp://ftp.inrialpes.fr/pub/lear/douze/data/jpg2.tar.gz', 'jpg2.tar.gz', _NR, extract=True)),
         layout='holidays/\n  jpg/XXXXYY.jpg (1,491)', counts='1,491 images / 500 queries',
         notes='The archives unpack into jpg/. The INRIA pages have moved over the years: if the URLs fail, look for '
-              '"INRIA Holidays dataset" (Hervé Jégou) and put the images in jpg/.'),
+              '"INRIA Holidays dataset" (Hervé Jégou) and put the images in jpg/. The archives are served over plain '
+              'ftp only (no transport security): the SHA-256 check is what protects them.'),
     DatasetSource(
         'holidays_rotated', 'INRIA Holidays, manually rotated upright ("rot" protocol of NetVLAD)', 'holidays',
         'https://lear.inrialpes.fr/people/jegou/data.php', 'haf_nb.data.retrieval.load_holidays(root, rotated=True)',
@@ -194,11 +200,32 @@ def md5sum(path: str | Path, chunk: int = 1 << 20) -> str:
         for b in iter(lambda: f.read(chunk), b''): h.update(b)
     return h.hexdigest()
 
+def sha256sum(path: str | Path, chunk: int = 1 << 20) -> str:
+    "SHA-256 hex digest of a file (what the catalogue records)."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(chunk), b''): h.update(b)
+    return h.hexdigest()
+
+class ChecksumError(ValueError):
+    "A file does not have the SHA-256 recorded in the catalogue (a fresh download is deleted)."
+
+class UnverifiedDownloadError(RuntimeError):
+    "A file without a recorded SHA-256 was downloaded and set aside; allow_unverified=True accepts it."
+
+def _fetch(url: str, dst: Path, timeout: float) -> None:
+    "Stream `url` into `dst` with a progress bar (http(s), ftp and file:// URLs)."
+    with urllib.request.urlopen(url, timeout=timeout) as r, open(dst, 'wb') as out:
+        total = int(r.headers.get('Content-Length') or 0) or None
+        with progress(total=total, desc=dst.name, unit='B', unit_scale=True) as bar:
+            for b in iter(lambda: r.read(1 << 20), b''): out.write(b); bar.update(len(b))
+
 def is_offline(url: str | None = None, timeout: float = 3.0) -> bool:
     "True if $HAF_OFFLINE is set, or (given a URL) its host cannot be reached within `timeout` seconds."
     if os.environ.get('HAF_OFFLINE', '') not in ('', '0', 'false', 'False'): return True
     if url is None: return False
     u = urllib.parse.urlparse(url)
+    if u.scheme == 'file': return False
     port = u.port or {'https': 443, 'http': 80, 'ftp': 21}.get(u.scheme, 80)
     try:
         with socket.create_connection((u.hostname, port), timeout=timeout): return False
@@ -232,6 +259,7 @@ def download(name: str,                        # a key of DATASETS
              keep_archives: bool = False,      # keep .tgz/.zip after unpacking
              timeout: float = 30.0,            # socket timeout of the transfer
              allow_partial: bool = False,      # on-request datasets: fetch the public part (e.g. the .mat splits)
+             allow_unverified: bool = False,   # accept files whose SHA-256 is not recorded yet (the hash is printed)
             ) -> Path:
     "Fetch and unpack what can be fetched of a dataset; fail at once with instructions otherwise."
     s = get_source(name)
@@ -248,18 +276,42 @@ def download(name: str,                        # a key of DATASETS
     d.mkdir(parents=True, exist_ok=True)
     for f in s.files:
         dst = d / f.filename
-        if not dst.is_file():
-            part = d / (f.filename + '.part')
-            print(f"downloading {f.url} -> {dst}")
-            with urllib.request.urlopen(f.url, timeout=timeout) as r, open(part, 'wb') as out:
-                total = int(r.headers.get('Content-Length') or 0) or None
-                with progress(total=total, desc=f.filename, unit='B', unit_scale=True) as bar:
-                    for b in iter(lambda: r.read(1 << 20), b''): out.write(b); bar.update(len(b))
-            os.replace(part, dst)
-        got = md5sum(dst)
-        if f.md5 and got != f.md5:
-            raise ValueError(f"{dst}: MD5 {got} != expected {f.md5}; delete it and download again.")
-        if not f.md5: print(f"{f.filename}: md5 {got} (no published checksum; pin it in DataFile.md5)")
+        if dst.is_file():                                # already there (by hand, or an earlier download)
+            if f.sha256 and (got := sha256sum(dst)) != f.sha256:
+                raise ChecksumError(f"{str(dst)!r} has SHA-256 {got}, but the catalogue records {f.sha256} for "
+                                    f"{f.url}. Delete it and download again (it was left in place: it was not "
+                                    f"downloaded by this call).")
+        else:
+            held, part = d / (f.filename + '.unverified'), d / (f.filename + '.part')
+            if f.sha256 is None and held.is_file(): src = held         # set aside by an earlier call
+            else:
+                print(f"downloading {f.url} -> {dst}")
+                try: _fetch(f.url, part, timeout)
+                except BaseException as e:
+                    part.unlink(missing_ok=True)                       # never leave a partial file behind
+                    if isinstance(e, Exception):
+                        raise DatasetNotFoundError(f"Downloading {f.url} failed ({type(e).__name__}: {e}); nothing "
+                                                   f"was kept. Try again, or fetch it by hand into {str(dst)!r}.") from e
+                    raise
+                src = part
+            got = sha256sum(src)
+            if f.sha256 is not None and got != f.sha256:
+                src.unlink()
+                raise ChecksumError(f"{f.url}: the download has SHA-256 {got}, but the catalogue records {f.sha256}. "
+                                    f"It was deleted. The file on the server changed or the transfer was tampered "
+                                    f"with; do not use it without finding out which.")
+            if f.sha256 is None and not allow_unverified:
+                if src != held: os.replace(src, held)
+                raise UnverifiedDownloadError(
+                    f"{f.filename}: no SHA-256 is recorded for {f.url} yet, so the download cannot be verified. "
+                    f"Its SHA-256 is {got}. It was set aside as {str(held)!r} and is not used. If you trust the "
+                    f"source, accept it with allow_unverified=True (CLI: haf_nb data download {name} "
+                    f"--trust-unverified), and record the hash (DataFile.sha256 in haf_nb.data.download) so that "
+                    f"every later download is verified.")
+            if f.sha256 is None:
+                print(f"{f.filename}: SHA-256 {got} — NOT verified (no recorded checksum; accepted because "
+                      f"allow_unverified=True). Record it in DataFile.sha256.")
+            os.replace(src, dst)
         if f.extract:
             _safe_extract(dst, d / f.extract_to, f.flatten)
             if not keep_archives: dst.unlink()
@@ -298,6 +350,8 @@ def cli(argv: list[str] | None = None) -> int:
     p.add_argument('name', nargs='?', help=f"one of {', '.join(DATASETS)}")
     p.add_argument('--root', default=None, help='data root (default: $HAF_DATA_ROOT or the project data/)')
     p.add_argument('--offline', action='store_true', help='never touch the network')
+    p.add_argument('--trust-unverified', action='store_true',
+                   help='accept downloaded files whose SHA-256 is not recorded yet (their hash is printed)')
     a = p.parse_args(argv)
     names = [a.name] if a.name else list(DATASETS)
     if a.action == 'list':
@@ -311,5 +365,6 @@ def cli(argv: list[str] | None = None) -> int:
     if a.action == 'check':
         miss = missing_files(a.name, a.root)
         print('ok' if not miss else f"missing: {miss}\n{describe(a.name, a.root)}"); return 0 if not miss else 1
-    try: print(download(a.name, a.root, offline=True if a.offline else None)); return 0
-    except DatasetNotFoundError as e: print(e, file=sys.stderr); return 1
+    if a.name not in DATASETS: p.error(f"unknown dataset {a.name!r}; known: {', '.join(DATASETS)}")
+    try: print(download(a.name, a.root, offline=True if a.offline else None, allow_unverified=a.trust_unverified)); return 0
+    except (DatasetNotFoundError, ChecksumError, UnverifiedDownloadError) as e: print(e, file=sys.stderr); return 1

@@ -14,14 +14,15 @@ import numpy as np
 from PIL import Image
 from scipy.spatial import cKDTree
 
-from ..core import atomic_write
-from .transforms import ImageListDataset
+from ..core import atomic_write, safe_load_npy
+from .transforms import ImageListDataset, check_files
 
 # %% auto #0
 __all__ = ['EXPECTED_COUNTS', 'PITTS_FIELDS', 'TOKYOTM_FIELDS', 'radius_neighbors', 'NegativeSets', 'GeoDataset',
            'DatasetCountError', 'check_split_counts', 'DbStruct', 'parse_dbstruct', 'write_dbstruct',
            'write_test_images', 'load_pitts', 'load_tokyotm', 'load_tokyo247', 'DataRepairWarning', 'load_gt_npy',
-           'load_gt_csv', 'load_vprbench', 'load_gardens_point', 'load_dvgl', 'load_synthcity', 'load_gt_npz']
+           'load_gt_csv', 'frame_files', 'load_vprbench', 'load_gardens_point', 'load_dvgl', 'load_synthcity',
+           'load_gt_npz']
 
 # %% ../../nbs/02a_data_geo.ipynb #271b0f94
 def radius_neighbors(ref: np.ndarray,     # [N, 2] database coordinates (m)
@@ -195,11 +196,8 @@ class GeoDataset:
         return self._images(self.q_paths, transform, 'query')
 
     def verify_files(self, show: int = 5) -> None:
-        "Raise FileNotFoundError naming the missing image files (stat of every file)."
-        missing = [p for ps in (self.db_paths or [], self.q_paths or []) for p in ps if not p.is_file()]
-        if missing:
-            raise FileNotFoundError(f"{self!r}: {len(missing)} image file(s) missing, e.g. "
-                                    f"{[str(p) for p in missing[:show]]}")
+        "Raise MissingFilesError (a FileNotFoundError) naming the missing or empty image files (stat of every file)."
+        check_files([p for ps in (self.db_paths or [], self.q_paths or []) for p in ps], f"{self!r} image", show=show)
 
     def summary(self) -> dict:
         "Counts and ground-truth statistics (for reports)."
@@ -488,45 +486,23 @@ def load_tokyo247(root: str | Path,          # Tokyo 24/7 folder
 class DataRepairWarning(UserWarning):
     "A documented repair was applied to a dataset file (the message says which)."
 
-def _clean_gt_rows(rows: list[tuple[int, list[int]]], num_db: int | None, num_q: int | None, source) -> list[np.ndarray]:
-    qs = [int(q) for q, _ in rows]
-    n = len(rows) if num_q is None else num_q
-    if sorted(qs) != list(range(n)):
-        raise ValueError(f"{source}: query indices must be 0..{n - 1} each once; got {len(qs)} rows "
-                         f"(min {min(qs, default=None)}, max {max(qs, default=None)}).")
-    out: list[np.ndarray] = [None] * n
-    dropped = {}
-    for q, refs in rows:
-        r = np.unique(np.asarray(refs, dtype=np.int64).reshape(-1))
-        if len(r) == 1 and r[0] == -1: r = r[:0]     # VPR-Bench's mark of a query without a match
-        if len(r) and r.min() < 0: raise ValueError(f"{source}: query {q} lists a negative db index {int(r.min())}")
-        if num_db is not None and len(r) and r.max() >= num_db:
-            dropped[int(q)] = r[r >= num_db].tolist(); r = r[r < num_db]
-        out[int(q)] = r
-    if dropped:
-        ex = dict(list(dropped.items())[:3])
-        warnings.warn(f"{source}: {sum(map(len, dropped.values()))} positive index(es) >= {num_db} (the number of "
-                      f"db images) in {len(dropped)} queries were dropped, e.g. {ex}. Documented repair: VPR-Bench files "
-                      f"(Gardens Point's among them) list frames past the last one.", DataRepairWarning, stacklevel=3)
-    return out
-
-def load_gt_npy(path: str | Path,           # VPR-Bench ground_truth_new.npy
-                num_db: int | None = None,  # db size: larger indices are dropped with a DataRepairWarning
-                num_q: int | None = None,   # expected number of queries
-               ) -> list[np.ndarray]:
-    "VPR-Bench ground truth (object array of [query_idx, list of positive db indices]) as one array per query."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"Ground-truth file not found: {str(path)!r}")
-    a = np.load(path, allow_pickle=True)
+def _gt_rows_npy(path: Path) -> list[tuple[int, list[int]]]:
+    "The rows [query_idx, positive db indices] of a VPR-Bench ground_truth_new.npy (read without running code)."
+    a = safe_load_npy(path)                       # an object array is a pickle: restricted unpickler, never allow_pickle
     if a.ndim != 2 or a.shape[1] != 2:
         raise ValueError(f"{str(path)!r}: expected an object array of rows [query_idx, [positive ref indices]], "
                          f"got shape {a.shape}")
-    return _clean_gt_rows([(int(q), list(np.atleast_1d(r))) for q, r in a], num_db, num_q, str(path))
+    rows = []
+    for k, (q, r) in enumerate(a):
+        if q is None or r is None:
+            raise ValueError(f"{str(path)!r}: row {k} is {[q, r]!r}; expected [query_idx, [positive ref indices]] "
+                             f"(use [-1] for a query without a match).")
+        try: rows.append((int(q), [int(x) for x in np.atleast_1d(np.asarray(r)).ravel()]))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{str(path)!r}: row {k} = {[q, r]!r} is not [int, list of ints] ({e})") from None
+    return rows
 
-def load_gt_csv(path: str | Path, num_db: int | None = None, num_q: int | None = None) -> list[np.ndarray]:
-    "The same ground truth from its csv form: `query_index,positive_ref_indices` (space-separated)."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"Ground-truth file not found: {str(path)!r}")
+def _gt_rows_csv(path: Path) -> list[tuple[int, list[int]]]:
     lines = [l.strip() for l in path.read_text().splitlines() if l.strip()]
     if not lines or not lines[0].lower().startswith('query'):
         raise ValueError(f"{str(path)!r}: expected a header 'query_index,positive_ref_indices'")
@@ -536,60 +512,169 @@ def load_gt_csv(path: str | Path, num_db: int | None = None, num_q: int | None =
             q, refs = l.split(',', 1)
             rows.append((int(q), [int(x) for x in refs.replace(',', ' ').split()]))
         except ValueError as e: raise ValueError(f"{str(path)!r} line {k}: cannot parse {l!r}") from e
-    return _clean_gt_rows(rows, num_db, num_q, str(path))
+    return rows
 
-def _frame_sorted(folder: Path, what: str) -> list[Path]:
+def _gt_by_query(rows: list[tuple[int, list[int]]], source) -> dict[int, np.ndarray]:
+    "Positive db frame numbers per query frame number ([-1]: no match -> empty); duplicates and negatives are errors."
+    out: dict[int, np.ndarray] = {}
+    for q, refs in rows:
+        if q < 0: raise ValueError(f"{source}: negative query index {q}")
+        if q in out: raise ValueError(f"{source}: query {q} has two rows; expected one row per query")
+        r = np.unique(np.asarray(refs, dtype=np.int64).reshape(-1))
+        if len(r) == 1 and r[0] == -1: r = r[:0]     # VPR-Bench's mark of a query without a match
+        if len(r) and r.min() < 0: raise ValueError(f"{source}: query {q} lists a negative db index {int(r.min())}")
+        out[q] = r
+    return out
+
+def _repair_past_end(gt: dict[int, np.ndarray], n_ref: int, source) -> dict[int, np.ndarray]:
+    "Drop positives >= n_ref (past the last frame) with a DataRepairWarning that names them."
+    dropped = {q: r[r >= n_ref].tolist() for q, r in gt.items() if len(r) and r.max() >= n_ref}
+    if dropped:
+        ex = dict(list(dropped.items())[:3])
+        warnings.warn(f"{source}: {sum(map(len, dropped.values()))} positive index(es) >= {n_ref} (the number of "
+                      f"db images) in {len(dropped)} queries were dropped, e.g. {ex}. Documented repair: VPR-Bench files "
+                      f"(Gardens Point's among them) list frames past the last one.", DataRepairWarning, stacklevel=4)
+    return {q: r[r < n_ref] for q, r in gt.items()}
+
+def _clean_gt_rows(rows: list[tuple[int, list[int]]], num_db: int | None, num_q: int | None, source) -> list[np.ndarray]:
+    gt = _gt_by_query(rows, source)
+    n = len(rows) if num_q is None else num_q
+    if sorted(gt) != list(range(n)):
+        raise ValueError(f"{source}: query indices must be 0..{n - 1} each once; got {len(rows)} rows "
+                         f"(min {min(gt, default=None)}, max {max(gt, default=None)}).")
+    if num_db is not None: gt = _repair_past_end(gt, num_db, source)
+    return [gt[q] for q in range(n)]
+
+def load_gt_npy(path: str | Path,           # VPR-Bench ground_truth_new.npy
+                num_db: int | None = None,  # db size: larger indices are dropped with a DataRepairWarning
+                num_q: int | None = None,   # expected number of queries
+               ) -> list[np.ndarray]:
+    "VPR-Bench ground truth (object array of [query_idx, list of positive db indices]) as one array per query."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"Ground-truth file not found: {str(path)!r}")
+    return _clean_gt_rows(_gt_rows_npy(path), num_db, num_q, str(path))
+
+def load_gt_csv(path: str | Path, num_db: int | None = None, num_q: int | None = None) -> list[np.ndarray]:
+    "The same ground truth from its csv form: `query_index,positive_ref_indices` (space-separated)."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"Ground-truth file not found: {str(path)!r}")
+    return _clean_gt_rows(_gt_rows_csv(path), num_db, num_q, str(path))
+
+def frame_files(folder: str | Path,  # a folder of frames, e.g. day_left/ (Image000.jpg ...) or ref/ (0000000.jpg ...)
+                what: str = 'frame', # for messages
+                offset: int = 0,     # frame number = (the last number in the file name) - offset
+               ) -> tuple[list[Path], np.ndarray]:
+    "The images of a frame folder sorted by frame number, and their numbers, read from the file names."
+    folder = Path(folder)
     if not folder.is_dir(): raise FileNotFoundError(f"{what} folder not found: {str(folder)!r}")
     files = [p for p in folder.iterdir() if p.suffix.lower() in ('.jpg', '.jpeg', '.png') and p.is_file()]
     if not files: raise FileNotFoundError(f"{what} folder {str(folder)!r} contains no .jpg/.png images")
-    num = lambda p: int(m.group(1)) if (m := re.search(r'(\d+)(?!.*\d)', p.stem)) else -1
-    return sorted(files, key=lambda p: (num(p), p.name))
+    nums = {p: int(m.group(1)) - offset for p in files if (m := re.search(r'(\d+)(?!.*\d)', p.stem))}
+    nameless = sorted(p.name for p in files if p not in nums)
+    if nameless:
+        raise ValueError(f"{what} folder {str(folder)!r}: {len(nameless)} image(s) have no frame number in their name, "
+                         f"e.g. {nameless[:5]}; expected names like Image007.jpg or 0000007.jpg (the number is the "
+                         f"frame's index in the ground truth). Move other images out of the folder.")
+    by = {}
+    for p, k in nums.items(): by.setdefault(k, []).append(p.name)
+    dup = {k: sorted(v) for k, v in sorted(by.items()) if len(v) > 1}
+    if dup:
+        raise ValueError(f"{what} folder {str(folder)!r}: {len(dup)} frame number(s) appear in more than one file, e.g. "
+                         f"{dict(list(dup.items())[:3])}; keep one file per frame.")
+    neg = sorted(p.name for p, k in nums.items() if k < 0)
+    if neg: raise ValueError(f"{what} folder {str(folder)!r}: frame numbers below 0 with offset={offset}: {neg[:5]}")
+    paths = sorted(files, key=nums.get)
+    return paths, np.array([nums[p] for p in paths], dtype=np.int64)
+
+def _missing(kind: str, nums: Sequence[int], folder: Path, example: Path, policy: str, dropped: dict, show: int = 5):
+    "Ground truth refers to frames without an image: an error listing them, or (policy 'drop') a counted warning."
+    nums = sorted(set(int(k) for k in nums))
+    if not nums: return
+    m = re.search(r'(\d+)(?!.*\d)', example.stem)
+    like = [f"{example.stem[:m.start()]}{k:0{m.end() - m.start()}d}{example.stem[m.end():]}{example.suffix}" for k in nums[:show]]
+    msg = (f"{str(folder)!r}: the ground truth refers to {len(nums)} {kind} frame(s) that have no image file: frames "
+           f"{nums[:show]} (e.g. {like}).")
+    if policy == 'error':
+        raise FileNotFoundError(msg + " Restore the files, or pass missing='drop' to leave these frames out (every "
+                                      "other frame keeps its ground truth: frames are matched by the number in their name).")
+    dropped[kind] = nums
+    warnings.warn(msg + " They were left out (missing='drop').", DataRepairWarning, stacklevel=4)
 
 def load_vprbench(root: str | Path,              # dataset folder
                   db: str = 'ref',               # database (reference) folder name
                   query: str = 'query',          # query folder name
                   gt_source: str = 'npy',        # 'npy', 'csv', or 'frames' (±gt_frames, no file)
                   gt_file: str | Path | None = None, # default: ground_truth_new.npy / gt_query_to_positive_refs.csv
-                  frames: Sequence[int] | None = None, # keep only these frame indices (frame-aligned sets)
+                  frames: Sequence[int] | None = None, # keep only these frame numbers (frame-aligned sets)
                   frame_aligned: bool = True,    # frame i of db and query is the same place (pseudo-coordinates)
                   frame_spacing: float = 5.0,    # metres per frame of the pseudo-coordinates [CHOICE]
                   gt_frames: int = 2,            # gt_source='frames': positives within ± this many frames
                   name: str | None = None, split: str | None = None,
                   image_size: tuple[int, int] | str | None = None, # resize policy recorded in db/q_policy
                   expected_frames: int | None = None, # check this many images per folder (None: no check)
+                  missing: str = 'error',        # ground truth naming a frame without an image: 'error' or 'drop'
+                  frame_offset: int = 0,         # frame number = number in the file name - frame_offset
                  ) -> GeoDataset:
-    "A VPR-Bench-layout set (db/query folders + ground_truth_new.npy or its csv), with frame pseudo-coordinates."
+    "A VPR-Bench-layout set (db/query folders + ground_truth_new.npy or its csv), frames matched by the number in their names."
+    if missing not in ('error', 'drop'): raise ValueError(f"missing must be 'error' or 'drop', got {missing!r}")
     root = Path(root)
-    dbp, qp = _frame_sorted(root / db, f'{root.name} database'), _frame_sorted(root / query, f'{root.name} query')
+    dbp, dbn = frame_files(root / db, f'{root.name} database', frame_offset)
+    qp, qn = frame_files(root / query, f'{root.name} query', frame_offset)
     if expected_frames is not None and (len(dbp), len(qp)) != (expected_frames, expected_frames):
         raise DatasetCountError(f"{str(root)!r}: {len(dbp)} {db} / {len(qp)} {query} images, expected "
                                 f"{expected_frames} each; pass check_counts=False for a subset.")
-    if gt_source == 'npy':
-        gf = Path(gt_file) if gt_file else _find_file([root / 'ground_truth_new.npy', root / 'vprbench_ground_truth_new.npy'],
-                                                      f'{root.name} ground_truth_new.npy')
-        gt = load_gt_npy(gf, len(dbp), len(qp))
-    elif gt_source == 'csv':
-        gf = Path(gt_file) if gt_file else _find_file([root / 'gt_query_to_positive_refs.csv'], f'{root.name} csv ground truth')
-        gt = load_gt_csv(gf, len(dbp), len(qp))
+    dbpos = {int(k): i for i, k in enumerate(dbn)}                   # frame number -> row of the db list
+    dropped: dict[str, list[int]] = {}
+    if gt_source in ('npy', 'csv'):
+        if gt_source == 'npy':
+            gf = Path(gt_file) if gt_file else _find_file([root / 'ground_truth_new.npy', root / 'vprbench_ground_truth_new.npy'],
+                                                          f'{root.name} ground_truth_new.npy')
+        else:
+            gf = Path(gt_file) if gt_file else _find_file([root / 'gt_query_to_positive_refs.csv'], f'{root.name} csv ground truth')
+        if not gf.is_file(): raise FileNotFoundError(f"Ground-truth file not found: {str(gf)!r}")
+        gtq = _gt_by_query(_gt_rows_npy(gf) if gt_source == 'npy' else _gt_rows_csv(gf), str(gf))
+        # "past the last frame" (the documented VPR-Bench repair) is judged against the full set, never against
+        # the files that happen to be present: a missing last file is a missing file, not a repair
+        n_ref = expected_frames if expected_frames is not None else max(int(dbn.max()) + 1, len(gtq) if frame_aligned else 0)
+        gtq = _repair_past_end(gtq, n_ref, str(gf))
+        have_q = set(qn.tolist())
+        _missing('query', [q for q in gtq if q not in have_q], root / query, qp[0], missing, dropped)
+        _missing('database', [int(k) for r in gtq.values() for k in r if int(k) not in dbpos], root / db, dbp[0], missing, dropped)
+        outside = [int(k) for k in qn if int(k) not in gtq]
+        if outside:                                          # a counted, warned skip: no ground truth, no query
+            names = [qp[i].name for i in np.flatnonzero(np.isin(qn, outside))[:5]]
+            warnings.warn(f"{str(root / query)!r}: {len(outside)} query image(s) have frame numbers the ground truth "
+                          f"{str(gf)!r} does not list (e.g. {names}); they were left out.", DataRepairWarning, stacklevel=2)
+            dropped['query_without_gt'] = outside
+        keep_q = np.flatnonzero(np.isin(qn, list(gtq)))
+        qp, qn = [qp[i] for i in keep_q], qn[keep_q]
+        gt = [np.array([dbpos[int(k)] for k in gtq[int(q)] if int(k) in dbpos], dtype=np.int64) for q in qn]
     elif gt_source == 'frames':
         if not frame_aligned: raise ValueError("gt_source='frames' needs frame-aligned folders")
         gf = None
-        gt = [np.arange(max(0, i - gt_frames), min(len(dbp), i + gt_frames + 1)) for i in range(len(qp))]
+        gt = [np.flatnonzero(np.abs(dbn - q) <= gt_frames) for q in qn]   # db rows within ± gt_frames frame numbers
     else: raise ValueError(f"gt_source must be 'npy', 'csv' or 'frames', got {gt_source!r}")
-    utm_db = np.stack([np.arange(len(dbp)) * frame_spacing, np.zeros(len(dbp))], 1) if frame_aligned else None
-    utm_q = np.stack([np.arange(len(qp)) * frame_spacing, np.zeros(len(qp))], 1) if frame_aligned else None
+    # pseudo-coordinates from the frame numbers (not the list positions): [N, 2]
+    utm_db = np.stack([dbn * frame_spacing, np.zeros(len(dbn))], 1) if frame_aligned else None
+    utm_q = np.stack([qn * frame_spacing, np.zeros(len(qn))], 1) if frame_aligned else None
     ds = GeoDataset(name or root.name, split or f'{db}|{query}', dbp, qp, utm_db, utm_q, gt=gt,
                     db_policy=image_size, q_policy=image_size,
                     meta={'root': str(root), 'gt_file': None if gf is None else str(gf), 'gt_source': gt_source,
-                          'frame_spacing': frame_spacing if frame_aligned else None})
+                          'frame_spacing': frame_spacing if frame_aligned else None, 'dropped_frames': dropped,
+                          'db_frames': dbn, 'q_frames': qn})
     if frames is not None:
         fr = np.asarray(list(frames), dtype=np.int64)
         if not frame_aligned: raise ValueError("frames= needs frame-aligned folders")
-        if len(fr) == 0 or fr.min() < 0 or fr.max() >= min(len(dbp), len(qp)):
-            raise IndexError(f"frames must lie in 0..{min(len(dbp), len(qp)) - 1}")
-        ds = ds.subset(fr, fr)
+        if len(fr) == 0: raise ValueError("frames= is empty")
+        qpos = {int(k): i for i, k in enumerate(qn)}
+        absent = [int(f) for f in fr if int(f) not in dbpos or int(f) not in qpos]
+        if absent and missing == 'error':
+            raise IndexError(f"frames {absent[:5]} ({len(absent)} in all) are not in both {str(root / db)!r} (frames "
+                             f"{int(dbn.min())}..{int(dbn.max())}, {len(dbn)} files) and {str(root / query)!r} ({len(qn)} "
+                             f"files); pass missing='drop' to use the frames that are there.")
+        ds = ds.subset([dbpos[int(f)] for f in fr if int(f) in dbpos], [qpos[int(f)] for f in fr if int(f) in qpos])
         ds.split = f"{ds.split}[{fr.min()}-{fr.max()}]" if np.array_equal(fr, np.arange(fr.min(), fr.max() + 1)) else f"{ds.split}[{len(fr)} frames]"
-        ds.meta.update(frames=fr)
+        ds.meta.update(frames=fr, db_frames=np.array([f for f in fr if int(f) in dbpos]), q_frames=np.array([f for f in fr if int(f) in qpos]))
     return ds
 
 def load_gardens_point(root: str | Path,         # the Gardens Point folder (day_left/, day_right/, night_right/)
@@ -600,6 +685,7 @@ def load_gardens_point(root: str | Path,         # the Gardens Point folder (day
                        frame_spacing: float = 5.0, # metres per frame [CHOICE]
                        image_size: tuple[int, int] | str | None = (180, 320), # resize policy (H, W) recorded
                        check_counts: bool = True, # 200 frames per walk
+                       missing: str = 'error',   # ground truth naming a frame without an image: 'error' or 'drop'
                       ) -> GeoDataset:
     "Gardens Point Walking (VPR-Bench ground truth, ±2 frames; indices 200/201 repaired) as a GeoDataset."
     walks = ('day_left', 'day_right', 'night_right')
@@ -609,7 +695,7 @@ def load_gardens_point(root: str | Path,         # the Gardens Point folder (day
     if gt_source == 'npy':
         gt_file = _find_file([root / 'ground_truth_new.npy', root / 'vprbench_ground_truth_new.npy'], 'gardens_point ground_truth_new.npy')
     return load_vprbench(root, db, query, gt_source, gt_file, frames, True, frame_spacing, name='gardens_point',
-                         image_size=image_size, expected_frames=200 if check_counts else None)
+                         image_size=image_size, expected_frames=200 if check_counts else None, missing=missing)
 
 # %% ../../nbs/02a_data_geo.ipynb #cfc8230a
 def load_dvgl(folder: str | Path,          # e.g. datasets/pitts30k/images/test (with database/ and queries/)

@@ -11,6 +11,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..core import safe_pickle_load
 from .geo import DataRepairWarning, check_split_counts
 from .transforms import ImageListDataset
 
@@ -88,6 +89,44 @@ def _check(name, n_db, n_q, enabled, source):
     check_split_counts(name, 'all', n_db, n_q, expected=RETRIEVAL_COUNTS.get(name), enabled=enabled, source=source)
 
 # %% ../../nbs/02b_data_retrieval.ipynb #6ceae27f
+def _check_gnd(cfg: dict, src: Path) -> None:
+    "Clear errors for None/empty/ill-typed entries of a gnd pickle, naming the query and the field."
+    # An empty positive list is valid data, not an error: SynthCity builds have such queries and revisitop's
+    # evaluation skips them; load_gnd_pkl counts them in meta['queries_without_positive'].
+    for k in ('imlist', 'qimlist', 'gnd'):
+        v = cfg[k]
+        if v is None or not hasattr(v, '__len__') or len(v) == 0:
+            raise ValueError(f"{str(src)!r}: '{k}' is {v!r}; expected a non-empty list.")
+    for k in ('imlist', 'qimlist'):
+        bad = [j for j, s in enumerate(cfg[k]) if not isinstance(s, str) or not s]
+        if bad: raise ValueError(f"{str(src)!r}: {k}[{bad[0]}] is {cfg[k][bad[0]]!r}; expected an image name "
+                                 f"({len(bad)} such entries).")
+    if len(cfg['gnd']) != len(cfg['qimlist']):
+        raise ValueError(f"{str(src)!r}: {len(cfg['gnd'])} gnd entries for {len(cfg['qimlist'])} queries (qimlist).")
+    n = len(cfg['imlist'])
+    for i, g in enumerate(cfg['gnd']):
+        q = f"query {i} ({cfg['qimlist'][i]})"
+        if not isinstance(g, dict) or not g:
+            raise ValueError(f"{str(src)!r}: gnd[{i}], the ground truth of {q}, is {g!r}; expected a dict with "
+                             f"'ok'/'junk' or 'easy'/'hard'/'junk' (and 'bbx').")
+        fields = ('ok', 'junk') if 'ok' in g else ('easy', 'hard', 'junk')
+        for k in fields:
+            if k not in g: continue
+            v = g[k]
+            if v is None: raise ValueError(f"{str(src)!r}: gnd[{i}]['{k}'] of {q} is None; expected a list of image indices.")
+            try: a = np.asarray(v, dtype=np.int64).reshape(-1)
+            except (TypeError, ValueError): raise ValueError(f"{str(src)!r}: gnd[{i}]['{k}'] of {q} is not a list of "
+                                                             f"integers: {str(v)[:80]}") from None
+            if len(a) and (a.min() < 0 or a.max() >= n):
+                raise ValueError(f"{str(src)!r}: gnd[{i}]['{k}'] of {q} lists image {int(a.max() if a.max() >= n else a.min())}, "
+                                 f"outside imlist (0..{n - 1}).")
+        if not any(k in g for k in fields if k != 'junk'):
+            raise ValueError(f"{str(src)!r}: gnd[{i}] of {q} has neither 'ok' nor 'easy'/'hard' (keys {sorted(g)}).")
+        if 'bbx' in g and g['bbx'] is not None and len(np.ravel(g['bbx'])):
+            b = np.asarray(g['bbx'], dtype=np.float64).reshape(-1) if all(x is not None for x in np.ravel(g['bbx'])) else None
+            if b is None or len(b) != 4 or not np.isfinite(b).all():
+                raise ValueError(f"{str(src)!r}: gnd[{i}]['bbx'] of {q} is {g['bbx']!r}; expected [x1, y1, x2, y2].")
+
 def load_gnd_pkl(pkl_path: str | Path,          # gnd_<name>.pkl
                  images_dir: str | Path | None = None, # default: <pkl folder>/jpg
                  name: str | None = None,       # default: from the file name (gnd_oxford5k.pkl -> 'oxford5k')
@@ -99,14 +138,13 @@ def load_gnd_pkl(pkl_path: str | Path,          # gnd_<name>.pkl
     "A retrieval set from a cirtorch/revisitop ground-truth pickle (imlist, qimlist, gnd with ok/junk/bbx)."
     pkl_path = Path(pkl_path)
     if not pkl_path.is_file(): raise FileNotFoundError(f"Ground-truth pickle not found: {str(pkl_path)!r}")
-    with open(pkl_path, 'rb') as f:
-        try: cfg = pickle.load(f)
-        except Exception as e: raise ValueError(f"{str(pkl_path)!r} is not a readable pickle ({type(e).__name__}: {e})") from e
+    cfg = safe_pickle_load(pkl_path)          # a pickle: only plain data is admitted (no code runs)
     if not isinstance(cfg, dict) or not {'imlist', 'qimlist', 'gnd'} <= set(cfg):
         raise ValueError(f"{str(pkl_path)!r}: expected a dict with 'imlist', 'qimlist', 'gnd' (cirtorch format), got "
                          f"{type(cfg).__name__} with keys {sorted(cfg) if isinstance(cfg, dict) else '-'}")
     name = name or re.sub(r'^gnd_', '', pkl_path.stem)
     d = Path(images_dir) if images_dir else pkl_path.parent / 'jpg'
+    _check_gnd(cfg, pkl_path)
     imlist, qimlist = list(cfg['imlist']), list(cfg['qimlist'])
     gnd = []
     for i, g in enumerate(cfg['gnd']):
@@ -131,7 +169,8 @@ def load_gnd_pkl(pkl_path: str | Path,          # gnd_<name>.pkl
                                         f"as <name>{ext} (see haf_nb.data.download.describe({name!r})).")
     pos = {n: i for i, n in enumerate(imlist)}
     return RetrievalDataset(name, images, queries, gnd, np.array([pos.get(n, -1) for n in qimlist]), 'maxside',
-                            meta={'gnd_file': str(pkl_path), 'protocol': protocol if revisited else 'old'})
+                            meta={'gnd_file': str(pkl_path), 'protocol': protocol if revisited else 'old',
+                                  'queries_without_positive': [i for i, g in enumerate(gnd) if len(np.ravel(g['ok'])) == 0]})
 
 # %% ../../nbs/02b_data_retrieval.ipynb #fe0cd4c8
 PARIS_CORRUPT = frozenset(f'paris_{n}' for n in (

@@ -4,9 +4,10 @@
 
 # %% ../../nbs/02e_data_transforms.ipynb #0e155729
 from __future__ import annotations
+import os, stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -14,11 +15,12 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from ..core import IMAGENET_MEAN, IMAGENET_STD, get_device, load_image
+from ..core import IMAGENET_MEAN, IMAGENET_STD, ImageLoadError, _bomb_guard, get_device, load_image
 
 # %% auto #0
 __all__ = ['RESIZE_POLICIES', 'PITTS_SIZE', 'ImageTransform', 'crop_box', 'clip_box', 'make_transform', 'denormalize',
-           'image_size', 'ImageListDataset', 'collate_images', 'SizeBucketBatchSampler', 'make_loader']
+           'image_size', 'ImageListDataset', 'MissingFilesError', 'check_files', 'collate_images',
+           'SizeBucketBatchSampler', 'make_loader']
 
 # %% ../../nbs/02e_data_transforms.ipynb #5ca9f0fb
 RESIZE_POLICIES = ('pitts', 'tokyo', 'maxside', 'size', 'none')
@@ -124,7 +126,8 @@ def image_size(path: str | Path) -> tuple[int, int]:
         raise FileNotFoundError(f"Image not found: {str(path)!r}. Expected a readable image file (jpg/png); "
                                 f"check the dataset root and the file list.")
     try:
-        with Image.open(path) as im: return im.size
+        with _bomb_guard(path), Image.open(path) as im: return im.size
+    except ImageLoadError: raise                     # too large: the message says how to allow it
     except Exception as e:
         raise OSError(f"Corrupt or unreadable image {str(path)!r} ({type(e).__name__}: {e}).") from e
 
@@ -159,6 +162,31 @@ class ImageListDataset(Dataset):
             out[i] = (H, W)
         return out
     def __repr__(self): return f"ImageListDataset({len(self)} images, {self.transform})"
+
+# %% ../../nbs/02e_data_transforms.ipynb #eb76af1e
+class MissingFilesError(FileNotFoundError):
+    "Files that a long job needs are missing or empty (the message gives the count and the first few)."
+
+def check_files(paths: Iterable[str | Path], # every file the job will read
+                what: str = 'image',          # what they are, for the message
+                nonempty: bool = True,        # a 0-byte file counts as missing (an interrupted copy)
+                show: int = 5,                # how many to name
+               ) -> int:
+    "Raise MissingFilesError unless every file exists (and is non-empty); returns how many were checked."
+    missing, empty, n = [], [], 0
+    for p in paths:
+        n += 1
+        try: st = os.stat(p)
+        except OSError: missing.append(str(p)); continue
+        if not stat.S_ISREG(st.st_mode): missing.append(f'{p} (not a file)')
+        elif nonempty and st.st_size == 0: empty.append(str(p))
+    if missing or empty:
+        parts = []
+        if missing: parts.append(f"{len(missing)} missing, e.g. {missing[:show]}")
+        if empty: parts.append(f"{len(empty)} empty (0 bytes), e.g. {empty[:show]}")
+        raise MissingFilesError(f"{len(missing) + len(empty)} of {n} {what} file(s) cannot be read: " + '; '.join(parts)
+                                + ". Check the data root and that the dataset was copied completely.")
+    return n
 
 # %% ../../nbs/02e_data_transforms.ipynb #a8230d5d
 def collate_images(batch: list[tuple[Tensor, int]]) -> tuple[Tensor, Tensor]:

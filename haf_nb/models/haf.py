@@ -502,10 +502,12 @@ def save_checkpoint(model: HAF,                 # the model to save
 def read_checkpoint(path: str | Path,            # a file written by `save_checkpoint`
                     weights_only: bool = True,   # safe unpickling (set False only for trusted files with odd `extra`)
                    ) -> dict:
-    "The raw checkpoint dict, checked for the format."
+    "The raw checkpoint dict, checked for the format; read without running code (UnsafeFileError for a crafted file)."
+    from haf_nb.core import safe_torch_load
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"Checkpoint not found: {str(path)!r}.")
-    ckpt = torch.load(path, map_location='cpu', weights_only=weights_only)
+    ckpt = (safe_torch_load(path, what='model checkpoint') if weights_only   # tensors, containers, numbers, NumPy arrays
+            else torch.load(path, map_location='cpu', weights_only=False))
     if not isinstance(ckpt, dict) or ckpt.get('format') != CHECKPOINT_FORMAT:
         keys = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
         raise ValueError(f"{str(path)!r} is not a haf_nb model checkpoint (expected format {CHECKPOINT_FORMAT!r} "

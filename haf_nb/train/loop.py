@@ -225,7 +225,8 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
     last = out / 'last.pt'
     saved = None
     if resume and last.is_file():
-        saved = torch.load(last, map_location='cpu', weights_only=False)
+        from haf_nb.core import safe_torch_load    # weights_only + NumPy allow-list: no code runs from last.pt
+        saved = safe_torch_load(last, what='training checkpoint')
         _check_resume(saved, config, last)
     elif resume:
         say(f"resume: no checkpoint in {out}, starting a new run")
