@@ -13,7 +13,7 @@ CUDA GPU it says so and exits 0.
 
 Usage: python tools/gpu_check.py [--budget 450] [--only cells,extract,faiss,train] [--out outputs]
 """
-import argparse, datetime, json, math, os, subprocess, sys, tempfile, time
+import argparse, datetime, json, math, os, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,15 +23,18 @@ BOXES = {'cells': 170, 'extract': 90, 'faiss': 60, 'train': 120}   # seconds per
 
 # ---------------------------------------------------------------- sections (each runs in a child process)
 def sec_cells() -> dict:
+    "The notebooks with `#| cuda` cells, run at once (each its share of the cores) under the test runner."
     nbs = sorted(p for p in (ROOT / 'nbs').glob('[!_]*.ipynb') if '"#| cuda' in p.read_text(encoding='utf-8'))
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, len(nbs))))
+    env = {**os.environ, 'OMP_NUM_THREADS': threads, 'MKL_NUM_THREADS': threads}
+    t0 = time.perf_counter()
+    procs = [(p, subprocess.Popen([sys.executable, str(ROOT / 'tools' / 'test_nbs.py'), '--flags', 'cuda', '--path', str(p)],
+                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)) for p in nbs]
     res = []
-    for p in nbs:
-        t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'test_nbs.py'), '--flags', 'cuda', '--path', str(p)],
-                           cwd=ROOT, capture_output=True, text=True)
-        tail = (r.stdout + r.stderr).strip().splitlines()[-12:]
-        res.append({'notebook': p.name, 'ok': r.returncode == 0, 'seconds': time.perf_counter() - t0,
-                    'tail': [] if r.returncode == 0 else tail})
+    for p, pr in procs:
+        out = pr.communicate()[0]
+        res.append({'notebook': p.name, 'ok': pr.returncode == 0, 'seconds': time.perf_counter() - t0,
+                    'tail': [] if pr.returncode == 0 else out.strip().splitlines()[-12:]})
     return {'notebooks': res, 'passed': sum(r['ok'] for r in res), 'failed': sum(not r['ok'] for r in res)}
 
 def sec_extract() -> dict:
@@ -103,7 +106,7 @@ def sec_train(steps: int = 300 if DEV == 'cuda' else 3, # optimiser steps of par
             step(); n += 1
             if n % 10 == 0: sync()
     sync(); wall_b = time.perf_counter() - t0
-    b = {'size': list(size), 'tuples': B, 'negatives': J, 'images_per_step': B * (2 + J), 'from': 'cache' if step is from_cache else 'images',
+    b = {'amp': 'bf16 autocast' if DEV == 'cuda' else 'fp32', 'size': list(size), 'tuples': B, 'negatives': J, 'images_per_step': B * (2 + J), 'from': 'cache' if step is from_cache else 'images',
          'grad_checkpoint': pcfg.grad_checkpoint, 'train_from': info.get('train_from'), 'steps': n, 'seconds': wall_b,
          's_per_step': wall_b / max(n, 1), 'images_per_s': n * B * (2 + J) / wall_b}
     return {'fixture_run': a, 'steps': b}
@@ -139,7 +142,7 @@ def _md(card: str, machine: str, res: dict) -> str:
                   f'{fa["optimizer_steps"]} optimiser steps on {fa["tuples"]} tuples ({fa["skipped"]} queries skipped by mining), '
                   f'first-epoch loss {fa["loss_first_epoch"]}',
                   f'- {card}: the paper preset\'s model, loss and batch at {st["size"][0]}x{st["size"][1]} ({st["tuples"]} tuples x '
-                  f'(2 + {st["negatives"]}) = {st["images_per_step"]} images per step, from the {st["from"]}, bf16 autocast, '
+                  f'(2 + {st["negatives"]}) = {st["images_per_step"]} images per step, from the {st["from"]}, {st.get("amp", "bf16 autocast")}, '
                   f'trained from {st["train_from"]}, random weights and tuples): **{st["steps"]} steps in {st["seconds"]:.1f} s** = '
                   f'{st["s_per_step"] * 1e3:.0f} ms per step, {st["images_per_s"]:.1f} images/s']
         L.append('')
@@ -150,17 +153,20 @@ def main() -> int:
     ap.add_argument('--budget', type=float, default=450, help='seconds for everything (default: %(default)s)')
     ap.add_argument('--only', default=','.join(SECTIONS), help='sections to run (default: %(default)s)')
     ap.add_argument('--out', default=str(ROOT / 'outputs'), help='folder of gpu_check.md/.json (default: %(default)s)')
+    ap.add_argument('--box', type=float, default=None, help='one time box for every section, in seconds (default: per section)')
     ap.add_argument('--section', help=argparse.SUPPRESS)   # internal: run one section, print its JSON
     a = ap.parse_args()
     os.environ.setdefault('HAF_PROGRESS', '0'); os.environ.setdefault('MPLBACKEND', 'Agg')
     if a.section:
         print('\n@@RESULT@@' + json.dumps(SECTIONS[a.section](), default=str)); return 0
     import torch
-    if not torch.cuda.is_available():
+    if DEV != 'cuda':                    # HAF_GPU_CHECK_DEVICE=cpu: exercise the driver (boxes, report) without a GPU
+        card = f'CPU smoke test (HAF_GPU_CHECK_DEVICE={DEV}, not a GPU result)'
+    elif not torch.cuda.is_available():
         print(f'gpu check: no CUDA GPU on this machine (torch {torch.__version__}, torch.cuda.is_available() is False): '
               'nothing to check. Run it where `nvidia-smi` shows a card.')
         return 0
-    card = torch.cuda.get_device_name(0)
+    else: card = torch.cuda.get_device_name(0)
     from haf_nb.core import machine_summary
     machine = machine_summary() if callable(machine_summary) else ''
     machine = machine if isinstance(machine, str) else json.dumps(machine, default=str)
@@ -168,17 +174,20 @@ def main() -> int:
     t_end, res = time.monotonic() + a.budget, {}
     for name in [s.strip() for s in a.only.split(',') if s.strip()]:
         if name not in SECTIONS: print(f'unknown section {name!r}; expected {list(SECTIONS)}'); return 2
-        box = max(0.0, min(BOXES[name], t_end - time.monotonic()))
+        box = max(0.0, min(a.box or BOXES[name], t_end - time.monotonic()))
         if box < 10: res[name] = {'status': 'skipped', 'wall_s': 0.0, 'box_s': box, 'error': 'no time left in the budget'}; continue
         t0 = time.monotonic()
+        env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(ROOT)] + [x for x in os.environ.get('PYTHONPATH', '').split(os.pathsep) if x])}
+        # its own session, so that the time box kills the section and everything it started (test runner workers)
+        p = subprocess.Popen([sys.executable, __file__, '--section', name], cwd=ROOT, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
-            p = subprocess.run([sys.executable, __file__, '--section', name], cwd=ROOT, capture_output=True, text=True,
-                               timeout=box, env={**os.environ, 'PYTHONPATH': os.pathsep.join(
-                                   [str(ROOT)] + [x for x in os.environ.get('PYTHONPATH', '').split(os.pathsep) if x])})
-            line = [l for l in p.stdout.splitlines() if l.startswith('@@RESULT@@')]
+            so, se = p.communicate(timeout=box)
+            line = [l for l in so.splitlines() if l.startswith('@@RESULT@@')]
             if p.returncode == 0 and line: res[name] = {'status': 'ok', 'result': json.loads(line[-1][len('@@RESULT@@'):])}
-            else: res[name] = {'status': 'error', 'error': '\n'.join((p.stdout + p.stderr).strip().splitlines()[-8:])}
+            else: res[name] = {'status': 'error', 'error': '\n'.join((so + se).strip().splitlines()[-8:])}
         except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL); p.communicate()
             res[name] = {'status': 'timed out', 'error': f'stopped after its {box:.0f} s time box'}
         res[name].update(wall_s=time.monotonic() - t0, box_s=box)
         print(f'  {name}: {res[name]["status"]} in {res[name]["wall_s"]:.0f} s')
@@ -187,6 +196,7 @@ def main() -> int:
     for fn, text in (('gpu_check.md', md), ('gpu_check.json', json.dumps({'card': card, 'sections': res}, indent=1, default=str))):
         tmp = out / (fn + '.tmp'); tmp.write_text(text, encoding='utf-8'); os.replace(tmp, out / fn)
     print(md); print(f'-> {out / "gpu_check.md"}')
-    return 0 if all(r['status'] == 'ok' for r in res.values()) else 1
+    cells_failed = res.get('cells', {}).get('result', {}).get('failed', 0)
+    return 0 if all(r['status'] == 'ok' for r in res.values()) and not cells_failed else 1
 
 if __name__ == '__main__': sys.exit(main())
