@@ -10,6 +10,9 @@ PY := $(VENV)/bin/python
 # Optional: a wheel index for torch (e.g. https://download.pytorch.org/whl/cpu on GitHub Actions)
 TORCH_INDEX_URL ?=
 ARGS ?=
+# The faiss flavour: cpu (faiss-cpu) or gpu (faiss-gpu), never both (they install the same `faiss` module):
+#   rm -f .venv/.installed && make install FAISS=gpu
+FAISS ?= cpu
 
 .PHONY: install test test-all reproduce bench export clean-nbs readme check-sync docs
 .PHONY: package-check docs-quarto gpu-check
@@ -18,7 +21,8 @@ $(VENV)/.installed: settings.ini setup.py pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	if [ -n "$(TORCH_INDEX_URL)" ]; then $(PY) -m pip install torch torchvision --index-url "$(TORCH_INDEX_URL)"; fi
-	$(PY) -m pip install -e ".[dev,cpu]"   # cpu: faiss-cpu (.[dev,gpu] for faiss-gpu; never both)
+	if [ "$(FAISS)" = gpu ]; then $(PY) -m pip uninstall -y -q faiss-cpu; fi
+	$(PY) -m pip install -e ".[dev,$(FAISS)]"
 	touch $@
 
 install: $(VENV)/.installed
