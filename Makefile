@@ -10,14 +10,19 @@ PY := $(VENV)/bin/python
 # Optional: a wheel index for torch (e.g. https://download.pytorch.org/whl/cpu on GitHub Actions)
 TORCH_INDEX_URL ?=
 ARGS ?=
+# The faiss flavour: cpu (faiss-cpu) or gpu (faiss-gpu), never both (they install the same `faiss` module):
+#   rm -f .venv/.installed && make install FAISS=gpu
+FAISS ?= cpu
 
 .PHONY: install test test-all reproduce bench export clean-nbs readme check-sync docs
+.PHONY: package-check docs-quarto gpu-check
 
 $(VENV)/.installed: settings.ini setup.py pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	if [ -n "$(TORCH_INDEX_URL)" ]; then $(PY) -m pip install torch torchvision --index-url "$(TORCH_INDEX_URL)"; fi
-	$(PY) -m pip install -e ".[dev]"
+	if [ "$(FAISS)" = gpu ]; then $(PY) -m pip uninstall -y -q faiss-cpu; fi
+	$(PY) -m pip install -e ".[dev,$(FAISS)]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -50,6 +55,21 @@ readme: $(VENV)/.installed
 check-sync: $(VENV)/.installed
 	$(PY) tools/check_sync.py
 
-## The documentation site (needs the Quarto program).
+## The documentation site offline: every notebook (with its committed outputs) to HTML in _site/, index.html
+## linking them in order (nbconvert; installs nothing, no Quarto).
 docs: $(VENV)/.installed
+	$(PY) tools/build_docs.py --out _site
+
+## The published site (nbdev + Quarto, as .github/workflows/docs.yaml builds it): needs `quarto` on the PATH.
+docs-quarto: $(VENV)/.installed
+	@command -v quarto >/dev/null || { echo "quarto is not installed (https://quarto.org/docs/get-started/); 'make docs' needs none"; exit 1; }
 	$(VENV)/bin/nbdev_docs
+
+## sdist -> wheel -> fresh venv -> import haf_nb, haf_nb --help (what CI checks besides the tests).
+package-check: $(VENV)/.installed
+	bash tools/check_package.sh $(PY)
+
+## On a machine with a CUDA GPU: cuda cells, extraction speed vs the card's bf16 peak, faiss-gpu, training steps
+## (< 8 minutes) -> outputs/gpu_check.md. Says so and exits 0 where there is no GPU.
+gpu-check: $(VENV)/.installed
+	$(PY) tools/gpu_check.py

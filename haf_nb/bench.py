@@ -400,6 +400,10 @@ def op_profile(fn: Callable[[], Any], # the work to profile (run once, after one
     from torch.profiler import profile, ProfilerActivity
     fn()
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.device(device).type == 'cuda' else [])
+    # torch's profiler is Kineto; a CUDA build of torch on a machine without a driver logs `USDT ... profiler_start/stop`
+    # and `ERROR ... gpuGetDeviceCount failed with code 35` (its device-properties probe) even for a CPU-only profile.
+    # Kineto reads KINETO_LOG_LEVEL once, when the process first profiles; 6 is above its highest level (USDT = 5).
+    if torch.device(device).type != 'cuda': os.environ.setdefault('KINETO_LOG_LEVEL', '6')
     with profile(activities=acts) as prof: fn()
     rows = []
     for e in prof.key_averages():

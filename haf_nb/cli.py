@@ -21,16 +21,21 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     'bench': ('haf_nb.bench', 'speed and memory benchmarks into outputs/bench.{md,json}'),
 }
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    "Keeps the epilog's line breaks and appends `(default: ...)` to the help of every argument that has a default."
+    def _get_help_string(self, action): return action.help if action.default is None else super()._get_help_string(action)
+
 def _parser() -> argparse.ArgumentParser:
+    from haf_nb import __version__   # haf_nb/__init__.py holds only the version: cheap
     p = argparse.ArgumentParser(
         prog='haf_nb',
         description='Hierarchical Attention Fusion for geo-localization: data, models, training, evaluation, '
                     'reproduction and benchmarks. Run `haf_nb <command> --help` for the arguments of a command.',
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
         epilog='commands:\n' + '\n'.join(f'  {k:<12} {v[1]}' for k, v in SUBCOMMANDS.items()))
-    p.add_argument('--version', action='store_true', help='print the version and exit')
+    p.add_argument('--version', action='version', version=__version__, help='print the version and exit')
     p.add_argument('command', nargs='?', choices=list(SUBCOMMANDS), metavar='command',
-                   help='one of: ' + ', '.join(SUBCOMMANDS))
+                   help='one of: ' + ', '.join(SUBCOMMANDS) + ' (none: print this help)')
     p.add_argument('args', nargs=argparse.REMAINDER, help='arguments of the command')
     return p
 
@@ -38,9 +43,10 @@ def main(argv: list[str] | None = None, # arguments (default: `sys.argv[1:]`)
         ) -> int:
     "Entry point of the `haf_nb` console script."
     argv = sys.argv[1:] if argv is None else list(argv)
-    ns = _parser().parse_args(argv)
-    if ns.version:
-        from haf_nb import __version__; print(__version__); return 0
+    try: ns = _parser().parse_args(argv)
+    except SystemExit as e:             # --help and --version exit 0 after printing: return 0 to a Python caller
+        if e.code in (0, None): return 0
+        raise                           # a usage error (exit code 2) stays an error
     if ns.command is None: _parser().print_help(); return 0
     mod = importlib.import_module(SUBCOMMANDS[ns.command][0])
     return int(mod.cli(ns.args) or 0)
