@@ -603,6 +603,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('--retrain', action='store_true', help='train again even when finished runs with the same config exist')
     p.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', 'mps'")
     p.add_argument('--no-figures', action='store_true', help='skip the figures')
+    p.add_argument('--print-config', action='store_true', help='print the resolved recipe and the config of every run, and exit')
     p.add_argument('--quiet', action='store_true')
     return p
 
@@ -610,6 +611,12 @@ def cli(argv: list[str] | None = None) -> int:
     "`haf_nb reproduce`: exit 0 when done, 2 when data is missing or results would be overwritten."
     a = _parser().parse_args(sys.argv[1:] if argv is None else list(argv))
     out = a.out or ('outputs/landmark_mix' if a.preset == 'landmark-mix' else 'outputs')
+    if a.print_config:                                        # the complete configs, as results.json will record them
+        recipe = get_recipe(a.preset)
+        if a.seeds: recipe = recipe.replace(seeds=tuple(a.seeds))
+        runs = plan_runs(recipe, recipe.tracks, a.device, a.data_root)
+        print(json.dumps({'recipe': recipe.to_dict(), 'runs': {r.name: r.config.to_dict() for r in runs}}, indent=1, default=str))
+        return 0
     try:
         reproduce(a.preset, out, a.data_root, a.seeds, a.overwrite, a.device, a.retrain, not a.no_figures, not a.quiet)
     except (ReproduceError, FileExistsError, dl.DatasetNotFoundError) as e:

@@ -382,7 +382,7 @@ def _finish(model, feeder, out: Path, train_rows, val_rows, val_ds, config: Trai
            'untrained_recall': untrained, 'best_recall': {k[2:]: v for k, v in best_row.items() if k.startswith('r@')},
            'final_recall_pca': r_final, 'pca_dim': pca, 'feature_cache': cache_mode, 'seconds': seconds,
            'cache_seconds': state.history[0].get('time_cache', 0.0),
-           'image_size': list(config.image_size), 'machine': machine_summary(), 'files': {
+           'image_size': list(config.image_size), 'config': config.to_dict(), 'machine': machine_summary(), 'files': {
                'config': 'config.json', 'log': 'log.csv', 'best': 'best.pt', 'final': 'final.pt', 'last': 'last.pt'}}
     with atomic_write(out / 'results.json', 'w') as f: json.dump(res, f, indent=1)
     say(f"done in {seconds:.0f}s: best r@{config.select_n} {state.best_score:.3f} (epoch {state.best_epoch}, untrained "
