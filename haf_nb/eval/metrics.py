@@ -132,6 +132,13 @@ def compute_map(ranks: np.ndarray,       # [Nq, K] database indices, best first 
                ) -> tuple[float, np.ndarray]:
     "Mean AP with junk images removed from the rankings: `(mAP, aps [Nq])`, NaN AP for queries without positives."
     ranks = np.asarray(ranks)
+    if ranks.ndim != 2 or ranks.shape[0] != len(gnd):
+        raise ValueError(f"ranks must be [Nq, K] with one row per query ({len(gnd)} queries), got shape {ranks.shape}; "
+                         f"cirtorch's layout is [K, Nq]: pass ranks.T.")
+    s_ = np.sort(np.where(ranks >= 0, ranks, -1 - np.arange(ranks.shape[1])[None, :]), axis=1)   # empty ranks stay distinct
+    if ranks.shape[1] > 1 and (s_[:, 1:] == s_[:, :-1]).any():
+        raise ValueError("A ranking lists the same database image twice: ranks must be [Nq, K] with one row per query "
+                         "(a square [K, Nq] matrix in cirtorch's layout has repeats in its rows: pass ranks.T).")
     ok = [np.asarray(g['ok'], dtype=np.int64).reshape(-1) for g in gnd]
     junk = [np.asarray(g.get('junk', ()), dtype=np.int64).reshape(-1) for g in gnd]
     n_pos = np.array([len(o) for o in ok])                               # [Nq]

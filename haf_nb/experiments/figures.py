@@ -27,7 +27,7 @@ from ..models.pca import alpha_grid
 __all__ = ['METHOD_ORDER', 'METHOD_COLORS', 'METHOD_LABELS', 'method_key', 'method_style', 'sort_methods', 'FigureSetup',
            'setup_from_result', 'add_caption', 'save_figure', 'plot_pr_by_method', 'recall_curve_from_correct',
            'plot_recall_by_method', 'read_training_log', 'plot_training_curves', 'alpha_to_xy', 'xy_to_alpha',
-           'plot_alpha_simplex', 'with_rank_loss']
+           'simplex_corners', 'plot_alpha_simplex', 'with_rank_loss']
 
 # %% ../../nbs/33_figures.ipynb #f4441df7
 METHOD_ORDER = ('haf', 'crn', 'netvlad', 'superpoint', 'gem')
@@ -296,6 +296,12 @@ def xy_to_alpha(xy: np.ndarray) -> np.ndarray:
     return np.stack([1 - a2 - a3, a2, a3], 1)
 
 _CORNERS = ('α₁ conv3 (small)', 'α₂ conv4 (medium)', 'α₃ conv5 (large)')
+
+def simplex_corners(backbone: str | None = 'vgg16') -> tuple[str, str, str]:
+    "The simplex's corner names for a backbone: VGG16's conv3/4/5, EfficientNet's strides 4/8/16, else levels 1-3."
+    if backbone in (None, 'vgg16'): return _CORNERS
+    if str(backbone).startswith('efficientnet'): return ('α₁ stride 4 (small)', 'α₂ stride 8 (medium)', 'α₃ stride 16 (large)')
+    return ('α₁ level 1 (small)', 'α₂ level 2 (medium)', 'α₃ level 3 (large)')
 
 def plot_alpha_simplex(alphas: np.ndarray | Sequence[Sequence[float]], # [n, 3] the α of each value (e.g. alpha_grid())
                        values: np.ndarray | Sequence[float],           # [n] the metric at each α (NaN: not run)

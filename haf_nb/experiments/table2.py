@@ -12,6 +12,7 @@ import numpy as np
 
 from ..core import atomic_write
 from .table1 import PAPER_TABLE2, SPACES, md_table, benchmark_columns, format_pm, mean_std
+from .figures import save_figure
 
 # %% auto #0
 __all__ = ['parse_tag', 'tag_of', 'grid_table', 'best_alpha', 'centre_of_mass', 'make_table2', 'discuss_table2', 'plot_table2',
@@ -149,11 +150,22 @@ def discuss_table2(results: dict) -> list[str]:
     return lines
 
 # %% ../../nbs/32_table2.ipynb #4b12a07b
+def _backbone_of(results: dict) -> str | None:
+    "The backbone of the reproduction's HAF runs (from a run's resolved config), for the simplex's corner names."
+    from haf_nb.train.config import TrainConfig
+    for r in (results.get('runs') or {}).values() if isinstance(results.get('runs'), dict) else (results.get('runs') or []):
+        cfg = r.get('config') if isinstance(r, dict) else None
+        if cfg:
+            try: return TrainConfig.from_dict(cfg).model_config().backbone
+            except (ValueError, TypeError, KeyError): continue
+    return None
+
 def plot_table2(results: dict, space: str = 'pca', split: str = 'test'):
     "One simplex heatmap per geo benchmark: R@1 (mean over seeds) over α, the best outlined, the val choice and the paper's α marked."
     import matplotlib.pyplot as plt
-    from haf_nb.experiments.figures import plot_alpha_simplex
+    from haf_nb.experiments.figures import plot_alpha_simplex, simplex_corners
     cols = [c for c in benchmark_columns(results) if c['kind'] == 'geo']
+    corners = simplex_corners(_backbone_of(results))
     g = grid_table(results, space, split)
     cols = [c for c in cols if c['key'] in g]
     fig, axes = plt.subplots(1, max(1, len(cols)), figsize=(3.8 * max(1, len(cols)), 3.6), squeeze=False)
@@ -163,7 +175,8 @@ def plot_table2(results: dict, space: str = 'pca', split: str = 'test'):
         ch = results.get('alpha_choice', {}).get(cheap[0], {}).get(space, {}).get('per_benchmark', {}).get(c['key']) if cheap else None
         ref = {'paper, Pitts250k': PAPER_TABLE2['Pitts250k-test']} | ({'chosen on val (seed 0)': tuple(ch)} if ch else {})
         plot_alpha_simplex([parse_tag(t) for t in tags], [float(np.mean(g[c['key']][t])) for t in tags], ax=ax,
-                           label=f'{split} R@1', annotate=False, reference=ref, title=f"{c['label']}\n{split}, {space}")
+                           label=f'{split} R@1', annotate=False, reference=ref, title=f"{c['label']}\n{split}, {space}",
+                           corner_labels=corners)
     fig.tight_layout()
     return fig
 
@@ -181,8 +194,7 @@ def write_table2(results: dict, out_dir: str | Path) -> list[Path]:
         for sp in [s for s in SPACES if any(r['space'] == s for r in rows)]:
             fig = plot_table2(results, sp)
             p = out / ('table2_simplex.png' if sp == 'pca' else f'table2_simplex_{sp}.png')
-            with atomic_write(p, 'wb') as f: fig.savefig(f, format='png', dpi=120)
-            plt.close(fig); files.append(p)
+            save_figure(fig, p, dpi=120, close=True); files.append(p)      # tight box: no clipped corner labels
     return files
 
 # %% ../../nbs/32_table2.ipynb #b4b5abb4
