@@ -2,7 +2,8 @@
 """Fail when the notebooks, the exported module and README.md are not in sync.
 
 Runs `nbdev_export`, `nbdev_clean` and tools/make_readme.py, and fails if any of them changed a file under
-haf_nb/, nbs/ or README.md, or created a file there. With --git it also fails when `git status` shows any
+haf_nb/, nbs/ or README.md, or created a file there, or when the README's notebook map (tools/notebook_map.py) is
+stale or does not match the haf_nb/ layout one to one. With --git it also fails when `git status` shows any
 change or untracked file under those paths (the check CI runs on a clean checkout).
 """
 import hashlib, subprocess, sys
@@ -32,6 +33,8 @@ def main():
         st = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=all', '--', *WATCH], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout.strip()
         if st: print('git status not clean after export/clean/readme:\n' + st); bad.append('git')
+    if subprocess.run([sys.executable, 'tools/notebook_map.py', '--check'], cwd=ROOT).returncode:   # README map = layout
+        bad.append('notebook map')
     if bad:
         print('FAIL: run `nbdev_export`, `nbdev_clean` and `python tools/make_readme.py`, then commit.'); return 1
     print('sync OK: nbdev_export, nbdev_clean and README.md leave no diff'); return 0
