@@ -13,7 +13,8 @@ Modes
   test (default)  outputs are discarded; what `make test` runs (and so CI).
   --write         the executed notebooks are written back in place with their outputs (skipped cells keep no
                   output), then `nbdev_clean` strips execution counts and metadata; what `make notebooks` runs.
-                  Figures are embedded as image/png (matplotlib's inline backend; MPLBACKEND is set to it).
+                  Figures are embedded as image/png (matplotlib's inline backend; MPLBACKEND is set to it); a
+                  PNG over 150 kB is stored as a 256-colour PNG so that the repository stays small.
                   A notebook that fails is left unchanged.
   --selftest      checks this runner on temporary notebooks (the IPython-history case nbdev's runner misses).
 
@@ -92,13 +93,27 @@ def run_one(path: str, skip_flags: list[str], force_flags: list[str], write: boo
         res['error'] = f'cell {i}:\n{_indent(_head(src))}\n  -> {msg[:500]}' + (f'\n{_indent(tb, "     | ")}' if tb else '')
     res['secs'] = time.time() - t0
     if write and res['ok']:
-        for c in nb.cells:                          # widget views point at kernel state that is not saved
+        for c in nb.cells:
             for o in c.get('outputs', []):
                 d = o.get('data', {})
-                if 'application/vnd.jupyter.widget-view+json' in d and len(d) > 1:
-                    d.pop('application/vnd.jupyter.widget-view+json')
+                if 'application/vnd.jupyter.widget-view+json' in d and len(d) > 1:   # widget views point at kernel
+                    d.pop('application/vnd.jupyter.widget-view+json')                # state that is not saved
+                if 'image/png' in d: d['image/png'] = shrink_png(d['image/png'])
         nbformat.write(nb, path); res['written'] = True
     return res
+
+PNG_LIMIT = 150_000   # bytes: a larger figure is stored as a 256-colour PNG (photo-like panels shrink ~4x)
+
+def shrink_png(b64: str, limit: int = PNG_LIMIT) -> str:
+    "A base64 PNG over `limit` bytes re-encoded as an optimised 256-colour PNG on white (kept only if smaller)."
+    import base64, io
+    raw = base64.b64decode(b64)
+    if len(raw) <= limit: return b64
+    from PIL import Image
+    im = Image.open(io.BytesIO(raw)).convert('RGBA')
+    im = Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), im).convert('RGB')
+    buf = io.BytesIO(); im.quantize(256, method=Image.Quantize.MEDIANCUT).save(buf, 'PNG', optimize=True)
+    return base64.b64encode(buf.getvalue()).decode('ascii') if len(buf.getvalue()) < len(raw) else b64
 
 def _indent(s: str, pre: str = '     ') -> str: return '\n'.join(pre + l for l in s.splitlines())
 
