@@ -72,6 +72,8 @@ def run_one(path: str, skip_flags: list[str], force_flags: list[str], write: boo
     for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'): env.setdefault(k, '1')
     env.setdefault('HAF_PROGRESS', '0')
     if write: env['MPLBACKEND'] = INLINE          # figures as image/png outputs, never Agg
+    import resource
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, record_timing=False, store_widget_state=False,
                             extra_arguments=['--IPKernelApp.log_level=ERROR'],   # not the 'TCP without encryption' warning
                             resources={'metadata': {'path': str(path.parent)}})
@@ -92,6 +94,8 @@ def run_one(path: str, skip_flags: list[str], force_flags: list[str], write: boo
         else: tb, msg = '', f'{type(e).__name__}: {e}'
         res['error'] = f'cell {i}:\n{_indent(_head(src))}\n  -> {msg[:500]}' + (f'\n{_indent(tb, "     | ")}' if tb else '')
     res['secs'] = time.time() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)   # the kernel, once shut down and reaped
+    res['cpu'] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     if write and res['ok']:
         for c in nb.cells:
             for o in c.get('outputs', []):
@@ -125,7 +129,8 @@ def run_all(files: list[Path], skip_flags: list[str], force_flags: list[str], wr
         if quiet: return
         st = 'SKIP' if r['skipped'] == -1 else 'PASS' if r['ok'] else 'FAIL'
         note = f"  ({r['skipped']} cells skipped)" if r['skipped'] > 0 else ''
-        print(f"{st} {r['secs']:7.1f}s  {r['name']}{note}", flush=True)
+        cpu = f"  cpu {r['cpu']:6.1f}s" if r.get('cpu') else ''
+        print(f"{st} {r['secs']:7.1f}s{cpu}  {r['name']}{note}", flush=True)
         if not r['ok']: print(r['error'], flush=True)
     args = [(str(f), skip_flags, force_flags, write, timeout) for f in files]
     if n_workers <= 1 or len(files) == 1:
@@ -217,9 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         if written: nbdev_clean(written)
         print(f'wrote {len(written)} notebooks with their outputs (nbdev_clean applied)')
     ok = [r['ok'] for r in res]
+    cpu = sum(r.get('cpu', 0.0) for r in res)
     since = f", {time.time() - int(os.environ['HAF_CI_START']):.0f}s since CI start" if os.environ.get('HAF_CI_START') else ''
     print(f'{"write" if a.write else "tests"} took {time.time() - t0:.0f}s on {n_workers} workers (OMP_NUM_THREADS='
-          f'{os.environ["OMP_NUM_THREADS"]}){since}; flags: {a.flags or "(none)"}; real python3 kernel')
+          f'{os.environ["OMP_NUM_THREADS"]}; kernels used {cpu:.0f} cpu-s){since}; flags: {a.flags or "(none)"}; real python3 kernel')
     print(f'{sum(ok)} passed, {len(ok) - sum(ok)} failed')
     return 0 if all(ok) else 1
 
