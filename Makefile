@@ -1,6 +1,7 @@
 # haf_nb: the two commands of the README, and the checks CI runs.
 #   make reproduce   the main job (Tables 1-2 and the figures into outputs/)
-#   make test        every notebook's tests, on the CPU
+#   make test        every notebook's tests, on the CPU, each notebook in a real Jupyter kernel
+#   make notebooks   execute notebooks and store their outputs (figures included); NBS="nbs/12_asf.ipynb ..." for some
 # Both create (or reuse) the virtual environment $(VENV) and install haf_nb with its extras into it.
 
 SHELL := /bin/bash
@@ -14,7 +15,7 @@ ARGS ?=
 #   rm -f .venv/.installed && make install FAISS=gpu
 FAISS ?= cpu
 
-.PHONY: install test test-all reproduce bench export clean-nbs readme check-sync docs
+.PHONY: install test test-all notebooks reproduce bench export clean-nbs readme check-sync docs
 .PHONY: package-check docs-quarto gpu-check
 
 $(VENV)/.installed: settings.ini setup.py pyproject.toml
@@ -27,13 +28,20 @@ $(VENV)/.installed: settings.ini setup.py pyproject.toml
 
 install: $(VENV)/.installed
 
-## The test command: every notebook under nbdev's test runner (slow/cuda cells skipped), counts at the end.
+## The test command: every notebook executed in a real python3 kernel (cells flagged slow/cuda/notest and
+## `#| eval: false` skipped, as nbdev_test does), one line per notebook, `N passed, N failed` at the end.
 test: $(VENV)/.installed
-	$(PY) tools/test_nbs.py
+	$(PY) tools/run_nbs.py
 
 ## Also the cells flagged slow (and cuda when a GPU is present).
 test-all: $(VENV)/.installed
-	$(PY) tools/test_nbs.py --flags "slow $$($(PY) -c 'import torch; print("cuda" if torch.cuda.is_available() else "")')"
+	$(PY) tools/run_nbs.py --flags "slow $$($(PY) -c 'import torch; print("cuda" if torch.cuda.is_available() else "")')"
+
+## Execute the notebooks (all, or NBS="nbs/12_asf.ipynb nbs/20_loss.ipynb") in a real kernel with the fast
+## settings and write them back WITH their outputs (figures as PNG, inline backend), then nbdev_clean them.
+NBS ?=
+notebooks: $(VENV)/.installed
+	HAF_PROGRESS=0 MPLBACKEND=module://matplotlib_inline.backend_inline $(PY) tools/run_nbs.py --write $(if $(NBS),--path $(NBS))
 
 ## The main job.
 reproduce: $(VENV)/.installed

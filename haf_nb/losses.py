@@ -171,7 +171,7 @@ def split_tuple_output(out: dict,   # model output for the images cat([q (B), p 
 
 # %% ../nbs/20_loss.ipynb #d2510412
 class HAFLoss:
-    "L = (1/B) Σ_tuples Σ_l α_l (L_rank^l + λ_det L_det^l) on the model's output dicts (HAF_SPEC §8)."
+    "L = (1/B) Σ_tuples Σ_l α_l (L_rank^l + λ_det L_det^l) on the model's output dicts (spec.md §8)."
     def __init__(self,
                  alpha: Sequence[float] | None = None, # level weights of the loss (None: uniform); see `alpha_for_mode`
                  margin: float = 0.1,          # ranking margin m (on squared distances)

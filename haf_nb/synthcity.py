@@ -1319,7 +1319,7 @@ def plan_geo(city: City) -> GeoPlan:
 
 def write_dbstruct(path: Path, split: str, db_paths, utm_db: np.ndarray, q_paths, utm_q: np.ndarray,
                    pos_dist: float = 25.0, nontriv_dist: float = 10.0):
-    "Write a Pittsburgh-style `dbStruct` .mat (field order of HAF_SPEC §9.2; utm arrays stored 2 x N)."
+    "Write a Pittsburgh-style `dbStruct` .mat (field order of spec.md §9.2; utm arrays stored 2 x N)."
     import scipy.io
     def cell(paths):
         c = np.empty((len(paths), 1), dtype=object)

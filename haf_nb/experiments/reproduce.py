@@ -596,7 +596,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('--preset', default='cpu', choices=list(RECIPES), help="cpu: SynthCity demo on a 2-core CPU "
                    "(+ Gardens Point with --data-root); paper: the full-scale recipe (GPU, real datasets); "
                    "landmark-mix: the best α under three landmark mixes; tiny: a smoke test")
-    p.add_argument('--data-root', default=None, help='folder with real datasets, e.g. ../shared/data (Gardens Point)')
+    p.add_argument('--data-root', default=None, help='a folder with real datasets, e.g. one with gardens_point/')
     p.add_argument('--out', default=None, help='output folder (default: outputs, or outputs/landmark_mix)')
     p.add_argument('--seeds', type=int, nargs='+', default=None, help='training seeds (default: 0 1 2)')
     p.add_argument('--overwrite', action='store_true', help='replace existing results (and runs made with another config)')

@@ -18,7 +18,7 @@ __all__ = ['PAPER_TABLE1', 'PAPER_COLUMNS', 'PAPER_TABLE2', 'ROW_ORDER', 'ROW_LA
            'write_table1']
 
 # %% ../../nbs/31_table1.ipynb #a228f3db
-PAPER_TABLE1: dict[str, dict[str, float]] = {   # HAF paper, Table 1: mAP (%), 256-D, trained on Pitts30k (ANCHORS.md)
+PAPER_TABLE1: dict[str, dict[str, float]] = {   # HAF paper, Table 1: mAP (%), 256-D, trained on Pitts30k (Yan et al., ICASSP 2021)
     'haf':        {'Oxford 5k full': 67.81, 'Oxford 5k crop': 69.52, 'Paris 6k full': 75.10, 'Paris 6k crop': 78.29, 'Holidays orig': 84.82, 'Holidays rot': 88.41},
     'crn':        {'Oxford 5k full': 63.95, 'Oxford 5k crop': 65.52, 'Paris 6k full': 72.88, 'Paris 6k crop': 75.85, 'Holidays orig': 83.19, 'Holidays rot': 87.30},
     'netvlad':    {'Oxford 5k full': 63.09, 'Oxford 5k crop': 65.33, 'Paris 6k full': 72.53, 'Paris 6k crop': 75.67, 'Holidays orig': 82.67, 'Holidays rot': 86.83},

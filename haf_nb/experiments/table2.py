@@ -64,7 +64,7 @@ def make_table2(results: dict) -> tuple[str, list[dict]]:
     cheap = _runs(results, 'cheap')
     recs = results['records']
     md = ["# Table 2 — the best adaptive weights α = (α1, α2, α3) of the (low, mid, high) levels", '',
-          "**Cheap mode** (HAF_SPEC §8.3): HAF is trained once per seed with uniform α; for every α of the grid "
+          "**Cheap mode** (spec.md §8.3): HAF is trained once per seed with uniform α; for every α of the grid "
           f"(step {results['recipe']['alpha_step']}, each α_l ≥ 0.1: 36 triples) the stored per-level VLADs are re-fused, "
           "v = L2(cat_l √α_l V_l), and in the PCA-whitened space the PCA-whitening is re-fitted on the training images for "
           "that α. α is **chosen on each benchmark's validation split** (R@1, ties R@5) and reported on test. The paper "

@@ -24,7 +24,7 @@ def pool_sizes(H: int, W: int,                         # size of the map to pool
 
 # %% ../../nbs/12_asf.ipynb #de2965fa
 class AdaptiveSpatialFusion(nn.Module):
-    "AugFPN residual feature augmentation on one level: F~ = F + Σ_k Ω_k ⊙ U_k (HAF_SPEC §4)."
+    "AugFPN residual feature augmentation on one level: F~ = F + Σ_k Ω_k ⊙ U_k (spec.md §4)."
     def __init__(self,
                  channels: int,                         # C_l, channels of the level map (kept)
                  ratios: Sequence[float] = ASF_RATIOS,  # adaptive-pooling ratios r_k

@@ -14,180 +14,14 @@ import torch
 from torch import nn, Tensor
 
 from ..core import IMAGENET_MEAN, IMAGENET_STD, load_image
+# re-exported: the model notebooks import these from here (defined in 09_viz)
+from ..viz import (PAPER_SIZE, DEMO_SIZE, count_params, MacCount, count_macs, cost_summary, format_cost,
+                        normalize_imagenet, demo_batch, pca_rgb, show_panels)
 
 # %% auto #0
-__all__ = ['PAPER_SIZE', 'DEMO_SIZE', 'VGG16_BLOCKS', 'EFFNET_LITE0_MEAN', 'EFFNET_LITE0_STD', 'VGG16_SPLITS', 'EFFNET_TAPS',
-           'BACKBONES', 'count_params', 'MacCount', 'count_macs', 'cost_summary', 'format_cost', 'normalize_imagenet',
-           'demo_batch', 'pca_rgb', 'show_panels', 'vgg16_layer_names', 'vgg16_features', 'vgg16_weights_file',
-           'load_vgg16_imagenet', 'load_in_order', 'efficientnet_lite0', 'Pyramid', 'build_backbone']
-
-# %% ../../nbs/10_backbone.ipynb #e44cbf87
-PAPER_SIZE = (480, 640)  # (H, W): Pittsburgh's native size, the paper's training/test size
-DEMO_SIZE = (240, 320)   # (H, W): the size of our CPU demos
-
-def count_params(module: nn.Module,            # any module
-                 trainable_only: bool = False, # count only parameters with `requires_grad`
-                ) -> int:
-    "Number of parameters (elements) of `module`."
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
-
-@dataclass
-class MacCount:
-    "Multiply-accumulates of one forward call, in total and per direct child module."
-    macs: int
-    by_module: dict[str, int] = field(default_factory=dict)
-    @property
-    def gmacs(self) -> float: return self.macs / 1e9
-
-def _map_tensors(obj, fn):
-    if isinstance(obj, Tensor): return fn(obj)
-    if isinstance(obj, (list, tuple)): return type(obj)(_map_tensors(o, fn) for o in obj)
-    if isinstance(obj, dict): return {k: _map_tensors(v, fn) for k, v in obj.items()}
-    return obj
-
-def count_macs(module: nn.Module,  # the piece to measure (its mode is left unchanged)
-               *args,              # forward arguments; tensors are copied to `device` (shape and dtype only on 'meta')
-               device: str | None = 'meta', # where to run: 'meta' (no data, instant), None (where the module is)
-               **kwargs,           # forward keyword arguments
-              ) -> MacCount:
-    "MACs of `module(*args, **kwargs)` in eval mode, counted with `torch.utils.flop_counter.FlopCounterMode`."
-    from torch.utils.flop_counter import FlopCounterMode
-    if device is not None:
-        dev = torch.device(device)
-        module = copy.deepcopy(module).to(dev)
-        to_dev = (lambda t: torch.empty_like(t, device=dev)) if dev.type == 'meta' else (lambda t: t.to(dev))
-        args, kwargs = _map_tensors(args, to_dev), _map_tensors(kwargs, to_dev)
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as fc: module(*args, **kwargs)
-    finally: module.train(was_training)
-    counts = fc.get_flop_counts()
-    root = type(module).__name__
-    # per direct child; a container that is never called itself (nn.ModuleList) gets the sum of its shallowest
-    # called descendants (nested keys repeat their children's counts, so only the shallowest ones are summed)
-    groups: dict[str, dict[str, int]] = {}
-    for k, v in counts.items():
-        if not k.startswith(root + '.'): continue
-        rel = k[len(root) + 1:]
-        groups.setdefault(rel.split('.')[0], {})[rel] = sum(v.values()) // 2
-    by_module = {}
-    for child, keys in groups.items():
-        depth = min(r.count('.') for r in keys)
-        by_module[child] = sum(m for r, m in keys.items() if r.count('.') == depth)
-    return MacCount(macs=fc.get_total_flops() // 2, by_module=by_module)
-
-def cost_summary(module: nn.Module,   # the piece
-                 make_args: Callable[[int, int], tuple], # (H, W) of the *input image* -> forward args (meta tensors are fine)
-                 sizes: Sequence[tuple[int, int]] = (PAPER_SIZE, DEMO_SIZE), # input image sizes
-                 name: str | None = None,
-                ) -> dict:
-    "Parameters and GMACs of `module` at each input image size: a dict for tables and benchmarks."
-    return {'name': name or type(module).__name__, 'params': count_params(module),
-            'trainable': count_params(module, trainable_only=True),
-            'gmacs': {tuple(s): count_macs(module, *make_args(*s)).gmacs for s in sizes}}
-
-def format_cost(summary: dict) -> str:
-    "One line: name, parameters, trainable parameters, GMACs per input size."
-    g = ', '.join(f"{h}×{w}: {v:.3f} GMAC" for (h, w), v in summary['gmacs'].items())
-    return f"{summary['name']}: {summary['params']:,} params ({summary['trainable']:,} trainable); {g}"
-
-# %% ../../nbs/10_backbone.ipynb #8827c2c6
-def normalize_imagenet(x: Tensor, # [B, 3, H, W] images in [0, 1]
-                      ) -> Tensor:
-    "Normalise with the torchvision ImageNet mean/std (the input convention of every `haf_nb` model)."
-    mean = torch.tensor(IMAGENET_MEAN, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
-    return (x - mean) / std
-
-def _procedural_facades(n: int, size: tuple[int, int], seed: int) -> Tensor:
-    "Sky, facades with window grids and a street: a stand-in image when nothing else is available."
-    H, W = size
-    g = torch.Generator().manual_seed(seed)
-    yy = torch.linspace(0, 1, H).view(H, 1).expand(H, W)
-    xx = torch.linspace(0, 1, W).view(1, W).expand(H, W)
-    out = []
-    for _ in range(n):
-        img = torch.stack([0.55 + 0.3 * yy, 0.7 + 0.2 * yy, 0.95 + 0 * yy])          # [3, H, W] sky
-        x0 = 0.0
-        while x0 < 1:
-            w = 0.12 + 0.2 * torch.rand(1, generator=g).item()
-            top = 0.1 + 0.35 * torch.rand(1, generator=g).item()
-            col = 0.25 + 0.5 * torch.rand(3, generator=g)
-            m = (xx >= x0) & (xx < x0 + w) & (yy >= top)
-            win = (torch.sin(xx * W / 5) > 0.3) & (torch.sin(yy * H / 7) > 0.2) & (yy < 0.8)
-            img = torch.where(m, col.view(3, 1, 1) * torch.where(win, 0.5, 1.0), img)
-            x0 += w + 0.02
-        img = torch.where(yy > 0.82, torch.tensor([0.3, 0.3, 0.32]).view(3, 1, 1), img)  # street
-        out.append(img)
-    return torch.stack(out).clamp(0, 1)
-
-def demo_batch(n: int = 2,                         # number of images
-               size: tuple[int, int] = DEMO_SIZE,  # (H, W)
-               seed: int = 0,                      # which SynthCity views / procedural facades
-               source: str = 'auto',               # 'auto', 'gardens_point', 'synthcity' or 'procedural'
-              ) -> tuple[Tensor, str]:
-    "A few demo images [n, 3, H, W] in [0, 1] and the name of their source (see the markdown above)."
-    H, W = size
-    root = os.environ.get('HAF_DATA_ROOT')
-    gp = Path(root) / 'gardens_point' / 'day_left' if root else None
-    if source == 'gardens_point' or (source == 'auto' and gp is not None and gp.is_dir()):
-        if gp is None or not gp.is_dir():
-            raise FileNotFoundError(f"Gardens Point frames not found: expected $HAF_DATA_ROOT/gardens_point/day_left/ "
-                                    f"(HAF_DATA_ROOT={root!r}).")
-        from PIL import ImageOps
-        idx = np.linspace(20, 180, n).round().astype(int) if n > 1 else np.array([100])
-        ims = [ImageOps.fit(load_image(gp / f'Image{i:03d}.jpg'), (W, H)) for i in idx]
-        x = torch.stack([torch.from_numpy(np.array(im)).permute(2, 0, 1) for im in ims]).float() / 255
-        return x, f'Gardens Point day_left frames {idx.tolist()}'
-    if source in ('auto', 'synthcity'):
-        try:
-            from haf_nb.synthcity import demo_images
-            return demo_images(n=n, size=(H, W), seed=seed).float().clamp(0, 1), f'SynthCity demo_images(seed={seed})'
-        except ImportError:
-            if source == 'synthcity': raise
-    if source not in ('auto', 'synthcity', 'procedural'):
-        raise ValueError(f"Unknown source {source!r}: expected 'auto', 'gardens_point', 'synthcity' or 'procedural'.")
-    return _procedural_facades(n, (H, W), seed), 'procedural facades'
-
-# %% ../../nbs/10_backbone.ipynb #3abd6868
-def pca_rgb(feat: Tensor, # [C, H, W] one feature map
-           ) -> np.ndarray:
-    "The first three principal components of the per-pixel features as an [H, W, 3] image in [0, 1]."
-    C, H, W = feat.shape
-    X = feat.detach().float().reshape(C, H * W).T               # [N, C]
-    X = X - X.mean(0, keepdim=True)
-    k = min(3, C, H * W)
-    U, S, V = torch.linalg.svd(X, full_matrices=False)          # X = U S V^T
-    P = X @ V[:k].T                                             # [N, k]
-    if k < 3: P = torch.cat([P, P.new_zeros(H * W, 3 - k)], 1)
-    lo, hi = P.quantile(0.01, dim=0), P.quantile(0.99, dim=0)
-    P = ((P - lo) / (hi - lo).clamp_min(1e-8)).clamp(0, 1)
-    return P.reshape(H, W, 3).cpu().numpy()
-
-def show_panels(panels: Sequence[tuple[str, object]], # (title, image [H,W,3] / map [H,W] / tensor / None for a blank)
-                ncols: int | None = None,  # panels per row (default: all in one row)
-                size: float = 2.6,         # inches per panel
-                cmap: str = 'magma',       # colour map for single-channel maps
-                colorbar: bool = False,    # add a colour bar to single-channel maps
-               ):
-    "Show images and heatmaps side by side; returns the matplotlib figure."
-    import matplotlib.pyplot as plt
-    ncols = ncols or len(panels)
-    nrows = math.ceil(len(panels) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols * 4 / 3, size * nrows), squeeze=False)
-    for ax in axes.flat: ax.axis('off')
-    for ax, (title, img) in zip(axes.flat, panels):
-        if img is None: continue                                  # an empty slot in the grid
-        if isinstance(img, Tensor):
-            img = img.detach().float().cpu()
-            if img.ndim == 3 and img.shape[0] in (1, 3): img = img.permute(1, 2, 0)
-            img = img.squeeze(-1).numpy() if img.ndim == 3 and img.shape[-1] == 1 else img.numpy()
-        im = ax.imshow(img, cmap=cmap if np.ndim(img) == 2 else None)
-        if colorbar and np.ndim(img) == 2: fig.colorbar(im, ax=ax, fraction=0.035)
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+__all__ = ['VGG16_BLOCKS', 'EFFNET_LITE0_MEAN', 'EFFNET_LITE0_STD', 'VGG16_SPLITS', 'EFFNET_TAPS', 'BACKBONES',
+           'vgg16_layer_names', 'vgg16_features', 'vgg16_weights_file', 'load_vgg16_imagenet', 'load_in_order',
+           'efficientnet_lite0', 'Pyramid', 'build_backbone']
 
 # %% ../../nbs/10_backbone.ipynb #f0833a9f
 VGG16_BLOCKS = (2, 2, 3, 3, 3)  # convolutions per block of VGG16 ('D' configuration)
@@ -450,7 +284,7 @@ def build_backbone(name: str = 'vgg16',           # 'vgg16' or 'efficientnet_lit
                    weights_dir: str | Path | None = None, # VGG16: folder holding vgg16-397923af.pth (default: torch hub cache)
                    download: bool = True,          # VGG16: try to download missing weights
                   ) -> Pyramid:
-    "A three-tap `Pyramid` of VGG16 or EfficientNet-Lite0 (HAF_SPEC §2)."
+    "A three-tap `Pyramid` of VGG16 or EfficientNet-Lite0 (spec.md §2)."
     if name == 'vgg16':
         feats = vgg16_features()
         if pretrained: load_vgg16_imagenet(feats, weights_dir=weights_dir, download=download)

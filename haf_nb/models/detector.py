@@ -87,7 +87,7 @@ def default_dilation(stride: int,          # native stride of the level's backbo
 DET_TYPES = ('peakiness', 'd2')
 
 class DetectionScore(nn.Module):
-    "Image-wise normalised detection score of one level: ŝ [B, 1, H', W'] ≥ 0, Σ ŝ = 1 per image (HAF_SPEC §6.2)."
+    "Image-wise normalised detection score of one level: ŝ [B, 1, H', W'] ≥ 0, Σ ŝ = 1 per image (spec.md §6.2)."
     def __init__(self,
                  det_type: str = 'peakiness',  # 'peakiness' (ASLFeat) or 'd2' (D2-Net)
                  dilation: int = 1,            # δ_l; use `default_dilation(stride, out_stride)` = u_l ([CHOICE])

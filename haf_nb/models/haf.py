@@ -34,7 +34,7 @@ AGGREGATORS = ('netvlad', 'gem')
 
 @dataclass(frozen=True)
 class HAFConfig:
-    "Every choice of the HAF model (HAF_SPEC §2–§7) with the spec's default; the baselines are presets of it."
+    "Every choice of the HAF model (spec.md §2–§7) with the spec's default; the baselines are presets of it."
     arch: str = 'haf'                                   # a label: 'haf', 'netvlad', 'crn', 'superpoint', 'gem', ...
     # backbone (§2)
     backbone: str = 'vgg16'                             # 'vgg16' or 'efficientnet_lite0'
