@@ -23,7 +23,15 @@ def rows() -> list[tuple[str, str, str]]:
         exp = next((m.group(1) for c in cells if c['cell_type'] == 'code'
                     for m in [re.search(r'^#\|\s*default_exp\s+(\S+)', _src(c), re.M)] if m), None)
         first = _src(cells[0]) if cells and cells[0]['cell_type'] == 'markdown' else ''
-        blurb = next((l[1:].strip() for l in first.splitlines() if l.startswith('>')), None)
+        lines = first.splitlines()
+        k = next((i for i, l in enumerate(lines) if l.startswith('>')), None)
+        blurb = None
+        if k is not None:                                # a '>' paragraph, with its lazy continuation lines
+            part = [lines[k][1:].strip()]
+            for l in lines[k + 1:]:
+                if not l.strip() or l.startswith('#'): break
+                part.append(l.lstrip('> ').strip())
+            blurb = ' '.join(part)
         if blurb is None: blurb = next((l.lstrip('# ').strip() for l in first.splitlines() if l.startswith('#')), p.stem)
         out.append((p.stem, f'haf_nb.{exp}' if exp else '—', blurb))
     return out
