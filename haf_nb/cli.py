@@ -12,7 +12,7 @@ __all__ = ['SUBCOMMANDS', 'main']
 # %% ../nbs/99_cli.ipynb #42573780
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (module with a `cli(argv) -> int` function, one-line help)
-    'synthcity': ('haf_nb.synthcity', 'render (or reuse) the embedded SynthCity dataset'),
+    'synthcity': ('haf_nb.synthcity.build', 'render (or reuse) the embedded SynthCity dataset'),
     'data': ('haf_nb.data.download', "the datasets: where each comes from; list, describe, check or download it"),
     'train': ('haf_nb.train.loop', 'train HAF or a baseline from a preset (synthcity-cpu, gardens-point, paper, ...)'),
     'eval': ('haf_nb.eval.evaluate', 'evaluate a checkpoint on a dataset: recall@N and PR curves, or mAP; JSON + CSV out'),

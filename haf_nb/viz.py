@@ -140,7 +140,7 @@ def demo_batch(n: int = 2,                         # number of images
         return x, f'Gardens Point day_left frames {idx.tolist()}'
     if source in ('auto', 'synthcity'):
         try:
-            from haf_nb.synthcity import demo_images
+            from haf_nb.synthcity.render import demo_images
             return demo_images(n=n, size=(H, W), seed=seed).float().clamp(0, 1), f'SynthCity demo_images(seed={seed})'
         except ImportError:
             if source == 'synthcity': raise

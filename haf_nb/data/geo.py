@@ -348,6 +348,8 @@ def write_dbstruct(path: str | Path,              # the .mat file to write (atom
                    non_triv_pos_dist: float = 10.0, # sqrt(nonTrivPosDistSqThr) (m)
                    db_time_stamp: Sequence | None = None, # give both time stamps for the TokyoTM layout
                    q_time_stamp: Sequence | None = None,
+                   header: str | None = None,     # the file's 116-byte text header; None: scipy's (with the creation
+                                                  # date); a fixed one makes rewrites byte-identical (SynthCity)
                   ) -> Path:
     "Write a NetVLAD-layout `dbStruct` .mat (field order of PITTS_FIELDS, or TOKYOTM_FIELDS with time stamps)."
     from scipy.io import savemat
@@ -361,7 +363,14 @@ def write_dbstruct(path: str | Path,              # the .mat file to write (atom
     if ts: v['qTimeStamp'] = np.asarray(q_time_stamp, dtype=np.float64).reshape(1, -1)
     v.update(numDb=len(db_image), numQ=len(q_image), posDistThr=float(pos_dist), posDistSqThr=float(pos_dist) ** 2,
              nonTrivPosDistSqThr=float(non_triv_pos_dist) ** 2)
-    with atomic_write(path, 'wb') as f: savemat(f, {'dbStruct': v})
+    if header is None:
+        with atomic_write(path, 'wb') as f: savemat(f, {'dbStruct': v})
+        return Path(path)
+    text = header.encode('ascii')
+    if len(text) > 116: raise ValueError(f"header must fit the MAT file's 116-byte text field, got {len(text)} bytes")
+    import io
+    buf = io.BytesIO(); savemat(buf, {'dbStruct': v})
+    with atomic_write(path, 'wb') as f: f.write(text.ljust(116) + buf.getvalue()[116:])
     return Path(path)
 
 # %% ../../nbs/02a_data_geo.ipynb #e2530422
@@ -747,7 +756,7 @@ def load_synthcity(root_or_config: Any = 'tiny',  # SynthCity folder, preset nam
     "A SynthCity split/condition as a GeoDataset (builds the preset if given a name or config)."
     if isinstance(root_or_config, (str, Path)) and Path(root_or_config).is_dir(): root = Path(root_or_config)
     else:
-        from haf_nb.synthcity import build_synthcity   # only when a build is asked for
+        from haf_nb.synthcity.build import build_synthcity   # only when a build is asked for
         root = Path(build_synthcity(root_or_config, cache_dir=cache_dir))
     meta_file = root / 'meta.json'
     meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}

@@ -313,7 +313,7 @@ def load_ukbench(root: str | Path,       # folder with ukbench%05d.jpg (or its f
 # %% ../../nbs/02b_data_retrieval.ipynb #c47ec688
 def _synthcity_root(root_or_config, cache_dir=None) -> Path:
     if isinstance(root_or_config, (str, Path)) and Path(root_or_config).is_dir(): return Path(root_or_config)
-    from haf_nb.synthcity import build_synthcity
+    from haf_nb.synthcity.build import build_synthcity
     return Path(build_synthcity(root_or_config, cache_dir=cache_dir))
 
 def load_synthcity_retrieval(root_or_config: Any = 'tiny', # SynthCity folder, preset name or SynthCityConfig

@@ -330,7 +330,7 @@ def figure_images(frames: Sequence[int] = (120, 165),      # Gardens Point frame
                 ims.append(torch.from_numpy(np.array(im)).permute(2, 0, 1).float() / 255)
                 titles.append(f'{walk} {int(f)}')
         return torch.stack(ims), titles, f'Gardens Point frames {list(map(int, frames))} (test half), day_left and night_right'
-    from haf_nb.synthcity import demo_images
+    from haf_nb.synthcity.render import demo_images
     n = len(frames)
     d, nt = (demo_images(n, size, seed=synthcity_seed, condition=c).float().clamp(0, 1) for c in ('day', 'night'))
     ims = torch.stack([t for pair in zip(d, nt) for t in pair])

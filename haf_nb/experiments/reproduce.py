@@ -81,7 +81,8 @@ def track_city(track: Track) -> Path | None:
     "The SynthCity folder a track trains on (rendered if needed; cached by its config hash), or None for real data."
     cfg = get_train_config(track.train_preset, **track.train)
     if not cfg.dataset.startswith('synthcity'): return None
-    from haf_nb.synthcity import PRESETS, build_synthcity
+    from haf_nb.synthcity.config import PRESETS
+    from haf_nb.synthcity.build import build_synthcity
     preset = cfg.dataset.split(':', 1)[1] if ':' in cfg.dataset else 'demo'
     return Path(build_synthcity(PRESETS[preset].replace(**cfg.synthcity) if cfg.synthcity else preset))
 

@@ -272,7 +272,8 @@ def load_run_data(config: TrainConfig, verbose: bool = True) -> tuple[GeoDataset
     ds, conds = config.dataset, (config.queries.split('+') if config.queries else [None])
     if ds.startswith('synthcity'):
         preset = ds.split(':', 1)[1] if ':' in ds else 'demo'
-        from haf_nb.synthcity import PRESETS, build_synthcity
+        from haf_nb.synthcity.config import PRESETS
+        from haf_nb.synthcity.build import build_synthcity
         if preset not in PRESETS: raise ValueError(f"Unknown SynthCity preset {preset!r}: expected one of {list(PRESETS)}.")
         root = build_synthcity(PRESETS[preset].replace(**config.synthcity) if config.synthcity else preset)
         tr = _concat_queries([load_synthcity(root, 'train', c, check_counts=config.check_counts) for c in conds], conds)
