@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     'reproduce': ('haf_nb.experiments.reproduce', 'the main job: Tables 1-2 and the figures into outputs/'),
     'figures': ('haf_nb.experiments.make_figures', "draw the paper's figures from a reproduction's outputs/"),
     'hashing': ('haf_nb.hashing.table', 'binary codes, Hamming search and geographic clustering on a descriptor'),
+    'ogl': ('haf_nb.ogl.table', 'object-level cross-view localisation: the SynthCity DetGeo/HALO table, or the papers\' recipe on CVOGL'),
     'bench': ('haf_nb.bench', 'speed and memory benchmarks into outputs/bench.{md,json}'),
 }
 
