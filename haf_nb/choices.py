@@ -23,7 +23,7 @@ class Choice:
     notebook: str    # where it is built and discussed
     what: str        # one line
 
-_M, _T, _L = 'haf_nb.models.haf:HAFConfig', 'haf_nb.train.config:TrainConfig', 'haf_nb.losses:HAFLoss.__init__'
+_M, _T, _L = 'haf_nb.models.haf:HAFConfig', 'haf_nb.train.config:ModelSpec', 'haf_nb.losses:HAFLoss.__init__'
 CHOICES: tuple[Choice, ...] = (
     Choice('tap after ReLU', '§2', f'{_M}.pre_relu', False, '10_backbone', 'taps relu3_2 / relu4_3 / relu5_3 (True: the convs before the ReLU)'),
     Choice('trainable backbone', '§2', f'{_M}.train_from', 'last', '10_backbone', "train conv5 only (NetVLAD's recipe); 'none' = frozen"),
