@@ -17,8 +17,8 @@ from torch import Tensor
 from ..eval.search import search
 
 # %% auto #0
-__all__ = ['top1_percent', 'crossview_ranks', 'crossview_recalls', 'geo_recalls', 'soft_margin_triplet', 'gem', 'OriBranch',
-           'OriCNN', 'ori_at_cells', 'FeatHead', 'FeatOriNet']
+__all__ = ['top1_percent', 'crossview_ranks', 'crossview_recalls', 'geo_recalls', 'soft_margin_triplet', 'gem', 'tf_same_pad',
+           'OriBranch', 'OriCNN', 'ori_at_cells', 'FeatHead', 'FeatOriNet']
 
 # %% ../../nbs/41_oricnn.ipynb #62111726
 def top1_percent(n: int) -> int:
@@ -94,6 +94,14 @@ def gem(x: Tensor,     # [B, C, H, W]
     "Generalised-mean pooling over space -> [B, C]."
     return x.clamp(min=eps).pow(p).mean(dim=(-2, -1)).pow(1.0 / p)
 
+def tf_same_pad(x: Tensor, k: int = 4, s: int = 2) -> Tensor:
+    "TensorFlow's 'same' padding for a k×k stride-s conv: output ⌈n/s⌉, the odd pixel of padding at the bottom/right."
+    def pads(n):
+        tot = max(k - (n % s if n % s else s), 0)
+        return tot // 2, tot - tot // 2
+    (t, b), (l, r) = pads(x.shape[-2]), pads(x.shape[-1])
+    return F.pad(x, (l, r, t, b))
+
 class OriBranch(nn.Module):
     "One OriCNN branch: RGB (+ orientation) -> 7 stride-2 convs -> hypercolumn of the last 3 -> GeM -> L2."
     def __init__(self,
@@ -111,7 +119,7 @@ class OriBranch(nn.Module):
         self.convs = nn.ModuleList()
         self.bns = nn.ModuleList()
         for i, c in enumerate(ch):
-            conv = nn.Conv2d(cin if i == 0 else ch[i - 1], c, 4, stride=2, padding=1)
+            conv = nn.Conv2d(cin if i == 0 else ch[i - 1], c, 4, stride=2, padding=0)   # padded 'same' in forward
             nn.init.normal_(conv.weight, 0, 0.02); nn.init.zeros_(conv.bias)   # the official initialiser
             self.convs.append(conv)
             bn = nn.BatchNorm2d(c, eps=1e-5, momentum=0.1) if i > 0 else nn.Identity()
@@ -128,7 +136,7 @@ class OriBranch(nn.Module):
         else: x = rgb
         maps = []
         for i, (conv, bn) in enumerate(zip(self.convs, self.bns)):
-            x = bn(conv(F.leaky_relu(x, 0.2) if i > 0 else x))          # [B, C_i, H/2^i+1, W/2^i+1]
+            x = bn(conv(tf_same_pad(F.leaky_relu(x, 0.2) if i > 0 else x)))   # [B, C_i, ⌈H/2^(i+1)⌉, ⌈W/2^(i+1)⌉]
             maps.append(x)
         h, w = maps[-1].shape[-2:]
         hyper = torch.cat([F.interpolate(m, size=(h, w), mode='nearest') for m in maps[-3:]], 1)  # [B, 3·512, h, w]

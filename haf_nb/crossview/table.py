@@ -40,10 +40,12 @@ def cache_split(root: Path,              # a cross-view build (`build_crossview`
                 polar_size: tuple | None = None, # (Hp, Wp) of the polar strips; default the panorama size
                 device: str | None = None,
                 rebuild: bool = False,
+                augment: bool = True,    # False: only the unaugmented views (evaluation splits)
                ) -> dict:
     "Frozen features of a split with every augmentation, cached under `<root>/features/`."
     root = Path(root)
-    f = root / 'features' / f'{split}-s{shifts}-{FEATURE_TAP}.pt'
+    if not augment: shifts = 1
+    f = root / 'features' / f'{split}-s{shifts}-r{4 if augment else 1}-{FEATURE_TAP}.pt'
     if f.exists() and not rebuild: return torch.load(f, weights_only=False)
     pairs = read_cvusa(root / 'cvusa', split)
     grd, sat = load_pairs(pairs)                                               # uint8 [N, H, W, 3], [N, S, S, 3]
@@ -58,7 +60,7 @@ def cache_split(root: Path,              # a cross-view build (`build_crossview`
         sh = k * W // shifts
         g.append(_features(bb, shift_pano(grd, sh).to(dev)).cpu())            # [N, C, h, w]
         go.append(shift_pano(po, sh))
-    for q in progress(range(4), desc=f'{split}: tile rotations'):
+    for q in progress(range(4 if augment else 1), desc=f'{split}: tile rotations'):
         rt = rotate_tile(sat, q)
         s.append(_features(bb, rt.to(dev)).cpu())
         pl.append(_features(bb, polar_transform(rt, polar_size).to(dev)).cpu())
@@ -150,7 +152,7 @@ def run_crossview_table(data: str | CrossViewConfig = 'demo', # cross-view prese
     t0 = time.perf_counter()
     cfg = CROSSVIEW_PRESETS[data] if isinstance(data, str) else data
     root = build_crossview(cfg, cache_dir)
-    tr, te = cache_split(root, 'train', shifts, device=device), cache_split(root, eval_split, shifts, device=device)
+    tr, te = cache_split(root, 'train', shifts, device=device), cache_split(root, eval_split, device=device, augment=False)
     res = {m: [] for m in MODELS + ('ori, ground compass +90°',)}
     fair = {m: [] for m in res}
     for seed in progress(seeds, desc='seeds'):
