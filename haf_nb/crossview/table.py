@@ -20,81 +20,78 @@ from .data import (CROSSVIEW_PRESETS, CrossViewConfig, build_crossview, read_cvu
 from .oricnn import (FeatOriNet, OriCNN, ori_at_cells, gem, soft_margin_triplet, crossview_recalls, geo_recalls)
 
 # %% auto #0
-__all__ = ['FEATURE_TAP', 'MODELS', 'TRAINED', 'cache_split', 'TrainConfig', 'train_model', 'describe', 'run_crossview_table',
-           'cli']
+__all__ = ['FEATURE_TAP', 'MODELS', 'TRAINED', 'cache_split', 'augment_cells', 'TrainConfig', 'train_model', 'describe',
+           'run_crossview_table', 'cli', 'load_or_run_table']
 
 # %% ../../nbs/42_crossview_table.ipynb #b9c72935
 FEATURE_TAP = 'blocks.4'   # EfficientNet-Lite0 stride-16 tap (112 channels)
 
 def _features(bb, x: Tensor, batch: int = 64) -> Tensor:
-    "Frozen deepest-tap features of uint8-derived float images [N, 3, H, W] in [0, 1] -> [N, C, h, w] (fp16 on the CPU)."
+    "Frozen deepest-tap features of float images [N, 3, H, W] in [0, 1] -> [N, C, h, w] (fp16 to halve the cache)."
     out = []
     with torch.no_grad():
         for s in range(0, len(x), batch):
-            out.append(bb(normalize_imagenet(x[s:s + batch]))[-1].half())
+            out.append(bb(normalize_imagenet(x[s:s + batch]))[-1].half().cpu())
     return torch.cat(out)
 
 def cache_split(root: Path,              # a cross-view build (`build_crossview`)
                 split: str,              # 'train', 'val' or 'test'
-                shifts: int = 8,         # yaw shifts of the panoramas
                 polar_size: tuple | None = None, # (Hp, Wp) of the polar strips; default the panorama size
                 device: str | None = None,
                 rebuild: bool = False,
-                augment: bool = True,    # False: only the unaugmented views (evaluation splits)
                ) -> dict:
-    "Frozen features of a split with every augmentation, cached under `<root>/features/`."
+    "Frozen features of a split (panoramas, tiles, polar strips) and the orientation maps at their cells, cached under `<root>/features/`."
     root = Path(root)
-    if not augment: shifts = 1
-    f = root / 'features' / f'{split}-s{shifts}-r{4 if augment else 1}-{FEATURE_TAP}.pt'
+    f = root / 'features' / f'{split}-{FEATURE_TAP}.pt'
     if f.exists() and not rebuild: return torch.load(f, weights_only=False)
     pairs = read_cvusa(root / 'cvusa', split)
     grd, sat = load_pairs(pairs)                                               # uint8 [N, H, W, 3], [N, S, S, 3]
     grd = grd.permute(0, 3, 1, 2).float() / 255; sat = sat.permute(0, 3, 1, 2).float() / 255
     N, _, H, W = grd.shape; S = sat.shape[-1]
-    polar_size = polar_size or (H, W)
     dev = get_device(device)
     bb = build_backbone('efficientnet_lite0', pretrained=True, train_from='none', taps=('blocks.2', 'blocks.3', FEATURE_TAP)).to(dev).eval()
-    po, to = pano_orientation(H, W)[None], tile_orientation(S)[None]           # [1, 2, H, W], [1, 2, S, S]
-    g, go, s, so, pl = [], [], [], [], []
-    for k in progress(range(shifts), desc=f'{split}: panorama shifts'):
-        sh = k * W // shifts
-        g.append(_features(bb, shift_pano(grd, sh).to(dev)).cpu())            # [N, C, h, w]
-        go.append(shift_pano(po, sh))
-    for q in progress(range(4 if augment else 1), desc=f'{split}: tile rotations'):
-        rt = rotate_tile(sat, q)
-        s.append(_features(bb, rt.to(dev)).cpu())
-        pl.append(_features(bb, polar_transform(rt, polar_size).to(dev)).cpu())
-        so.append(rotate_tile(to, q))
-    stride = H // g[0].shape[-2]
-    out = {'grd': torch.stack(g, 1), 'sat': torch.stack(s, 1), 'polar': torch.stack(pl, 1),       # [N, K, C, h, w], [N, 4, C, h', w']
-           'grd_ori': ori_at_cells(torch.cat(go), stride), 'sat_ori': ori_at_cells(torch.cat(so), S // s[0].shape[-1]),  # [K, 2, h, w], [4, 2, h', w']
-           'grd_img': grd, 'sat_img': sat, 'ids': pairs.ids, 'split': split, 'stride': stride}
+    g = _features(bb, grd.to(dev))                                             # [N, C, h, w]
+    s = _features(bb, sat.to(dev))                                             # [N, C, h', w']
+    p = _features(bb, polar_transform(sat, polar_size or (H, W)).to(dev))      # [N, C, h, w]
+    out = {'grd': g, 'sat': s, 'polar': p,
+           'grd_ori': ori_at_cells(pano_orientation(H, W)[None], H // g.shape[-2])[0],     # [2, h, w]
+           'sat_ori': ori_at_cells(tile_orientation(S)[None], S // s.shape[-1])[0],        # [2, h', w']
+           'ids': pairs.ids, 'split': split}
     atomic_save(out, f)
     return out
 
-# %% ../../nbs/42_crossview_table.ipynb #de5e7968
+def augment_cells(cache: dict, idx: Tensor, k: Tensor, q: Tensor) -> dict:
+    "Feature-level augmentation of items idx: panoramas rolled by k cells, tiles turned by q quarter turns (orientation with them), polar strips rolled by q·W/4."
+    g = cache['grd'][idx].float(); w = g.shape[-1]
+    go = cache['grd_ori'][None].expand(len(idx), -1, -1, -1)
+    s = cache['sat'][idx].float(); so = cache['sat_ori'][None].expand(len(idx), -1, -1, -1)
+    p = cache['polar'][idx].float()
+    return {'grd': shift_pano(g, k), 'grd_ori': shift_pano(go, k), 'sat': rotate_tile(s, q), 'sat_ori': rotate_tile(so, q),
+            'polar': shift_pano(p, q * (p.shape[-1] // 4))}                # a quarter turn CCW = the strip rolled W/4 left
+
+# %% ../../nbs/42_crossview_table.ipynb #1a1ce259
 @dataclass(frozen=True)
 class TrainConfig:
     "Training of one CPU-tier model."
-    epochs: int = 40
+    epochs: int = 30
     batch: int = 32                # [CHOICE] (official 12)
     lr: float = 1e-3               # [CHOICE] Adam (official 1e-5, from scratch)
     alpha: float = 10.0            # the loss weight α
-    hidden: int = 256
-    dim: int = 256
+    hidden: int = 64
+    dim: int = 128
     weight_decay: float = 0.0
 
 MODELS = ('ori', 'no-ori', 'polar', 'imagenet-gem', 'chance')
 TRAINED = ('ori', 'no-ori', 'polar')
 
 def _inputs(cache: dict, model: str, idx: Tensor, k: Tensor, q: Tensor, rot_ori: int = 0):
-    "(ground feats, aerial feats, ground ori, aerial ori) of items idx with shift k and rotation q."
-    g = cache['grd'][idx, k].float(); go = cache['grd_ori'][k]                 # [B, C, h, w], [B, 2, h, w]
+    "(ground feats, aerial feats, ground ori, aerial ori) of items idx, augmented by k cells / q quarter turns."
+    a = augment_cells(cache, idx, k, q)
+    go = a['grd_ori']
     if rot_ori: go = shift_pano(go, rot_ori * go.shape[-1] // 4)                # the ground compass turned by rot_ori·90°
-    if model == 'polar': return g, cache['polar'][idx, q].float(), None, None
-    s = cache['sat'][idx, q].float(); so = cache['sat_ori'][q]
-    if model == 'ori': return g, s, go, so
-    return g, s, None, None
+    if model == 'polar': return a['grd'], a['polar'], None, None
+    if model == 'ori': return a['grd'], a['sat'], go, a['sat_ori']
+    return a['grd'], a['sat'], None, None
 
 def train_model(cache: dict, model: str, seed: int, cfg: TrainConfig = TrainConfig(), device: str | None = None) -> FeatOriNet:
     "Train one CPU-tier model ('ori', 'no-ori' or 'polar') on cached training features."
@@ -102,16 +99,16 @@ def train_model(cache: dict, model: str, seed: int, cfg: TrainConfig = TrainConf
     dev = get_device(device)
     seed_everything(seed)
     gen = torch.Generator().manual_seed(seed)
-    net = FeatOriNet(cache['grd'].shape[2], orientation=(model == 'ori'), hidden=cfg.hidden, dim=cfg.dim).to(dev)
+    net = FeatOriNet(cache['grd'].shape[1], orientation=(model == 'ori'), hidden=cfg.hidden, dim=cfg.dim).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    N, K = cache['grd'].shape[:2]
+    N, w = len(cache['grd']), cache['grd'].shape[-1]
     net.train()
     for ep in range(cfg.epochs):
         perm = torch.randperm(N, generator=gen)
         for s in range(0, N - 1, cfg.batch):
             idx = perm[s:s + cfg.batch]
             if len(idx) < 2: continue
-            k = torch.randint(K, (len(idx),), generator=gen); q = torch.randint(4, (len(idx),), generator=gen)
+            k = torch.randint(w, (len(idx),), generator=gen); q = torch.randint(4, (len(idx),), generator=gen)
             g, a, go, ao = [None if t is None else t.to(dev) for t in _inputs(cache, model, idx, k, q)]
             vg, va = net(g, a, go, ao)
             loss = soft_margin_triplet(va, vg, cfg.alpha)
@@ -127,32 +124,32 @@ def describe(cache: dict, model: str, net: FeatOriNet | None = None, seed: int =
         g = torch.Generator().manual_seed(seed)
         return F.normalize(torch.randn(N, 64, generator=g), dim=1), F.normalize(torch.randn(N, 64, generator=g), dim=1)
     if model == 'imagenet-gem':
-        return F.normalize(gem(cache['grd'][:, 0].float()), dim=1), F.normalize(gem(cache['sat'][:, 0].float()), dim=1)
+        return F.normalize(gem(cache['grd'].float()), dim=1), F.normalize(gem(cache['sat'].float()), dim=1)
     dev = get_device(device)
     z = torch.zeros(N, dtype=torch.long)
     g, a, go, ao = [None if t is None else t.to(dev) for t in _inputs(cache, model, torch.arange(N), z, z, rot_ori)]
     vg, va = net(g, a, go, ao)
     return vg.cpu(), va.cpu()
 
-# %% ../../nbs/42_crossview_table.ipynb #871977e0
+# %% ../../nbs/42_crossview_table.ipynb #be0aa649
 def _fmt(v: list) -> str:
     return f'{np.mean(v):.1f} ± {np.std(v):.1f}' if len(v) > 1 else f'{v[0]:.1f}'
 
 def run_crossview_table(data: str | CrossViewConfig = 'demo', # cross-view preset or config
                         seeds: tuple = (0, 1, 2),
                         train: TrainConfig = TrainConfig(),
-                        shifts: int = 8,
                         out_dir: str | Path | None = None,    # where table.json / table.md go (default <build>/results)
                         cache_dir: str | Path | None = None,
                         eval_split: str = 'test',
                         overwrite: bool = True,
                         device: str | None = None,
+                        verbose: bool = False,                 # print each model's recalls as they come
                        ) -> dict:
     "Train and evaluate every model on a SynthCity cross-view build; returns {'rows', 'markdown', ...} and writes them."
     t0 = time.perf_counter()
     cfg = CROSSVIEW_PRESETS[data] if isinstance(data, str) else data
     root = build_crossview(cfg, cache_dir)
-    tr, te = cache_split(root, 'train', shifts, device=device), cache_split(root, eval_split, device=device, augment=False)
+    tr, te = cache_split(root, 'train', device=device), cache_split(root, eval_split, device=device)
     res = {m: [] for m in MODELS + ('ori, ground compass +90°',)}
     fair = {m: [] for m in res}
     for seed in progress(seeds, desc='seeds'):
@@ -160,6 +157,7 @@ def run_crossview_table(data: str | CrossViewConfig = 'demo', # cross-view prese
             net = train_model(tr, m, seed, train, device) if m in TRAINED else None
             g, a = describe(te, m, net, seed, device=device)
             res[m].append(crossview_recalls(g, a)); fair[m].append(crossview_recalls(g, a, rule='fair'))
+            if verbose: print(f"seed {seed} {m}: " + ', '.join(f'{k} {v:.1f}' for k, v in res[m][-1].items()), flush=True)
             if m == 'ori':
                 g, a = describe(te, m, net, seed, rot_ori=1, device=device)
                 res['ori, ground compass +90°'].append(crossview_recalls(g, a))
@@ -178,7 +176,7 @@ def run_crossview_table(data: str | CrossViewConfig = 'demo', # cross-view prese
     summary = {'ori_minus_noori_R@1': float((ori - noo).mean()), 'diff_std': float((ori - noo).std()),
                'chance_R@1': 100.0 / N, 'rot90_drop_frac': float(1 - rot.mean() / max(ori.mean(), 1e-9))}
     out = {'rows': rows, 'markdown': md, 'summary': summary, 'n_test': N, 'n_train': len(tr['grd']),
-           'data': asdict(cfg), 'train': asdict(train), 'seeds': list(seeds), 'shifts': shifts,
+           'data': asdict(cfg), 'train': asdict(train), 'seeds': list(seeds),
            'descriptor': f'{train.dim}-D (trained), 112-D (imagenet-gem)', 'backbone': f'EfficientNet-Lite0 ImageNet, frozen, {FEATURE_TAP}',
            'machine': machine_summary(), 'seconds': time.perf_counter() - t0, 'root': str(root)}
     od = Path(out_dir) if out_dir else root / 'results'
@@ -194,13 +192,21 @@ def cli(argv: list[str] | None = None) -> int:
     p.add_argument('--city-seed', type=int, default=None, help='another SynthCity city (held-out city)')
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--epochs', type=int, default=TrainConfig.epochs)
-    p.add_argument('--shifts', type=int, default=8)
     p.add_argument('--out', default=None)
     p.add_argument('--cache-dir', default=None)
     p.add_argument('--device', default=None)
     a = p.parse_args(argv)
     cfg = CROSSVIEW_PRESETS[a.data]
     if a.city_seed is not None: cfg = cfg.replace(city_seed=a.city_seed, name=f'{cfg.name}-city{a.city_seed}')
-    out = run_crossview_table(cfg, tuple(a.seeds), TrainConfig(epochs=a.epochs), a.shifts, a.out, a.cache_dir, device=a.device)
+    out = run_crossview_table(cfg, tuple(a.seeds), TrainConfig(epochs=a.epochs), a.out, a.cache_dir, device=a.device, verbose=True)
     print(out['markdown']); print(json.dumps(out['summary']))
     return 0
+
+# %% ../../nbs/42_crossview_table.ipynb #5c91743c
+def load_or_run_table(data: str = 'demo', run: bool | None = None, **kw) -> dict | None:
+    "Run the table (run=True, default: `$HAF_FULL == '1'`) or load the last saved one of the default build (None if none)."
+    run = os.environ.get('HAF_FULL') == '1' if run is None else run
+    if run: return run_crossview_table(data, **kw)
+    from haf_nb.crossview.data import crossview_dir
+    f = crossview_dir(CROSSVIEW_PRESETS[data], kw.get('cache_dir')) / 'results' / 'table.json'
+    return json.loads(f.read_text()) if f.exists() else None
