@@ -74,8 +74,8 @@ def augment_cells(cache: dict, idx: Tensor, k: Tensor, q: Tensor) -> dict:
 class TrainConfig:
     "Training of one CPU-tier model."
     epochs: int = 30
-    batch: int = 32                # [CHOICE] (official 12)
-    lr: float = 1e-3               # [CHOICE] Adam (official 1e-5, from scratch)
+    batch: int = 96                # [CHOICE] (official 12)
+    lr: float = 2e-3               # [CHOICE] Adam (official 1e-5, from scratch)
     alpha: float = 10.0            # the loss weight α
     hidden: int = 64
     dim: int = 128
