@@ -21,7 +21,7 @@ from .oricnn import (FeatOriNet, OriCNN, ori_at_cells, gem, soft_margin_triplet,
 
 # %% auto #0
 __all__ = ['FEATURE_TAP', 'MODELS', 'TRAINED', 'cache_split', 'augment_cells', 'TrainConfig', 'train_model', 'describe',
-           'run_crossview_table', 'cli', 'load_or_run_table']
+           'combine_tables', 'run_crossview_table', 'cli', 'load_or_run_table', 'smoke_test_real']
 
 # %% ../../nbs/42_crossview_table.ipynb #b9c72935
 FEATURE_TAP = 'blocks.4'   # EfficientNet-Lite0 stride-16 tap (112 channels)
@@ -135,6 +135,26 @@ def describe(cache: dict, model: str, net: FeatOriNet | None = None, seed: int =
 def _fmt(v: list) -> str:
     return f'{np.mean(v):.1f} ± {np.std(v):.1f}' if len(v) > 1 else f'{v[0]:.1f}'
 
+def combine_tables(parts: list[dict]) -> dict:
+    "Merge table results of runs with other seeds (same data and training) and (re)make the markdown and the summary."
+    out = dict(parts[0]); out['rows'] = [dict(r) for r in parts[0]['rows']]
+    for p in parts[1:]:
+        if p['data'] != out['data'] or p['train'] != out['train']: raise ValueError("Only runs of the same data and training config can be combined.")
+        for r, q in zip(out['rows'], p['rows']):
+            for k in r:
+                if k != 'model': r[k] = list(r[k]) + list(q[k])
+        out['seeds'] = list(out['seeds']) + list(p['seeds']); out['seconds'] = out['seconds'] + p['seconds']
+    head = ['model', 'R@1', 'R@5', 'R@10', 'R@1%', 'R@1 (tie-fair)']
+    md = '| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head) + '\n'
+    md += ''.join('| ' + ' | '.join([r['model']] + [_fmt(r[k]) for k in head[1:]]) + ' |\n' for r in out['rows'])
+    R = {r['model']: np.array(r['R@1']) for r in out['rows']}
+    ori, noo, rot = R['ori'], R['no-ori'], R['ori, ground compass +90°']
+    out['summary'] = {'ori_minus_noori_R@1': float((ori - noo).mean()), 'diff_std': float((ori - noo).std()),
+                      'chance_R@1': 100.0 / out['n_test'], 'rot90_drop_frac': float(1 - rot.mean() / max(ori.mean(), 1e-9)),
+                      'min_trained_R@1_over_chance': float(min(R[m].mean() for m in TRAINED) / (100.0 / out['n_test']))}
+    out['markdown'] = md
+    return out
+
 def run_crossview_table(data: str | CrossViewConfig = 'demo', # cross-view preset or config
                         seeds: tuple = (0, 1, 2),
                         train: TrainConfig = TrainConfig(),
@@ -162,25 +182,14 @@ def run_crossview_table(data: str | CrossViewConfig = 'demo', # cross-view prese
                 g, a = describe(te, m, net, seed, rot_ori=1, device=device)
                 res['ori, ground compass +90°'].append(crossview_recalls(g, a))
                 fair['ori, ground compass +90°'].append(crossview_recalls(g, a, rule='fair'))
-    N = len(te['grd'])
-    rows = []
-    for m in res:
-        r = {'model': m}
-        for key in ('R@1', 'R@5', 'R@10', 'R@1%'): r[key] = [x[key] for x in res[m]]
-        r['R@1 (tie-fair)'] = [x['R@1'] for x in fair[m]]
-        rows.append(r)
-    head = ['model', 'R@1', 'R@5', 'R@10', 'R@1%', 'R@1 (tie-fair)']
-    md = '| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head) + '\n'
-    md += ''.join('| ' + ' | '.join([r['model']] + [_fmt(r[k]) for k in head[1:]]) + ' |\n' for r in rows)
-    ori = np.array(rows[0]['R@1']); noo = np.array(rows[1]['R@1']); rot = np.array(rows[-1]['R@1'])
-    summary = {'ori_minus_noori_R@1': float((ori - noo).mean()), 'diff_std': float((ori - noo).std()),
-               'chance_R@1': 100.0 / N, 'rot90_drop_frac': float(1 - rot.mean() / max(ori.mean(), 1e-9))}
-    out = {'rows': rows, 'markdown': md, 'summary': summary, 'n_test': N, 'n_train': len(tr['grd']),
-           'data': asdict(cfg), 'train': asdict(train), 'seeds': list(seeds),
-           'descriptor': f'{train.dim}-D (trained), 112-D (imagenet-gem)', 'backbone': f'EfficientNet-Lite0 ImageNet, frozen, {FEATURE_TAP}',
+    out = {'rows': [{'model': m, **{k: [x[k] for x in res[m]] for k in ('R@1', 'R@5', 'R@10', 'R@1%')},
+                     'R@1 (tie-fair)': [x['R@1'] for x in fair[m]]} for m in res],
+           'n_test': len(te['grd']), 'n_train': len(tr['grd']), 'data': asdict(cfg), 'train': asdict(train), 'seeds': list(seeds),
+           'descriptor': f'{train.dim}-D (trained), 112-D (imagenet-gem), no PCA', 'backbone': f'EfficientNet-Lite0 ImageNet, frozen, {FEATURE_TAP}',
            'machine': machine_summary(), 'seconds': time.perf_counter() - t0, 'root': str(root)}
+    out = combine_tables([out])
     od = Path(out_dir) if out_dir else root / 'results'
-    for name, text in (('table.json', json.dumps(out, indent=1)), ('table.md', md)):
+    for name, text in (('table.json', json.dumps(out, indent=1)), ('table.md', out['markdown'])):
         check_overwrite(od / name, overwrite)
         with atomic_write(od / name, 'w') as f: f.write(text)
     return out
@@ -210,3 +219,17 @@ def load_or_run_table(data: str = 'demo', run: bool | None = None, **kw) -> dict
     from haf_nb.crossview.data import crossview_dir
     f = crossview_dir(CROSSVIEW_PRESETS[data], kw.get('cache_dir')) / 'results' / 'table.json'
     return json.loads(f.read_text()) if f.exists() else None
+
+# %% ../../nbs/42_crossview_table.ipynb #da50a80f
+def smoke_test_real(folder: str | Path, device: str | None = None) -> dict:
+    "8-way ground->aerial recall of ImageNet-GeM descriptors on `cvusa_pairs/` (pairs.csv, ground/, aerial/)."
+    import csv
+    from PIL import Image
+    folder = Path(folder)
+    if not (folder / 'pairs.csv').exists(): raise FileNotFoundError(f"{folder}/pairs.csv not found (expected crossview_sample/cvusa_pairs)")
+    ids = [r['pair_id'] for r in csv.DictReader(open(folder / 'pairs.csv'))]
+    load = lambda sub: torch.stack([torch.from_numpy(np.asarray(Image.open(folder / sub / f'{i}.png').convert('RGB').resize((256, 256)))) for i in ids])
+    g, a = load('ground').permute(0, 3, 1, 2).float() / 255, load('aerial').permute(0, 3, 1, 2).float() / 255
+    bb = build_backbone('efficientnet_lite0', pretrained=True, train_from='none', taps=('blocks.2', 'blocks.3', FEATURE_TAP)).eval()
+    dg, da = [F.normalize(gem(_features(bb, x).float()), dim=1) for x in (g, a)]
+    return {'n': len(ids), **crossview_recalls(dg, da, ks=(1, 5))}
