@@ -73,7 +73,7 @@ def augment_cells(cache: dict, idx: Tensor, k: Tensor, q: Tensor) -> dict:
 @dataclass(frozen=True)
 class TrainConfig:
     "Training of one CPU-tier model."
-    epochs: int = 30
+    epochs: int = 20
     batch: int = 96                # [CHOICE] (official 12)
     lr: float = 2e-3               # [CHOICE] Adam (official 1e-5, from scratch)
     alpha: float = 10.0            # the loss weight α
