@@ -220,7 +220,7 @@ def load_or_run_table(data: str = 'demo', run: bool | None = None, **kw) -> dict
     f = crossview_dir(CROSSVIEW_PRESETS[data], kw.get('cache_dir')) / 'results' / 'table.json'
     return json.loads(f.read_text()) if f.exists() else None
 
-# %% ../../nbs/42_crossview_table.ipynb #da50a80f
+# %% ../../nbs/42_crossview_table.ipynb #155674f9
 def smoke_test_real(folder: str | Path, device: str | None = None) -> dict:
     "8-way ground->aerial recall of ImageNet-GeM descriptors on `cvusa_pairs/` (pairs.csv, ground/, aerial/)."
     import csv
