@@ -18,7 +18,7 @@ from ..eval.search import search
 
 # %% auto #0
 __all__ = ['top1_percent', 'crossview_ranks', 'crossview_recalls', 'geo_recalls', 'soft_margin_triplet', 'gem', 'tf_same_pad',
-           'OriBranch', 'OriCNN', 'ori_at_cells', 'FeatHead', 'FeatOriNet']
+           'OriBranch', 'OriCNN', 'ori_at_cells', 'sector_gem', 'FeatHead', 'FeatOriNet']
 
 # %% ../../nbs/41_oricnn.ipynb #62111726
 def top1_percent(n: int) -> int:
@@ -161,17 +161,31 @@ def ori_at_cells(ori: Tensor,  # [B, 2, H, W] orientation maps (moved with the p
     c = stride // 2
     return ori[..., c::stride, c::stride]
 
+def sector_gem(x: Tensor,        # [B, D, h, w] non-negative maps
+               yaw: Tensor,      # [B, h, w] yaw of each cell (rad)
+               sectors: int = 4, # compass sectors, centred on north, east, south, west for 4
+               p: float = 3.0, eps: float = 1e-6,
+              ) -> Tensor:
+    "GeM pooled separately in compass sectors, cells weighted by max(cos(yaw - c_s), 0): [B, sectors·D]."
+    c = torch.arange(sectors, device=x.device, dtype=x.dtype) * 2 * math.pi / sectors            # [S] sector centres
+    w = F.relu(torch.cos(yaw[:, None] - c[None, :, None, None]))                                # [B, S, h, w]
+    num = torch.einsum('bdhw,bshw->bsd', x.clamp(min=eps).pow(p), w)                             # [B, S, D]
+    return (num / w.sum((-2, -1))[..., None].clamp(min=eps)).pow(1.0 / p).flatten(1)            # [B, S·D]
+
 class FeatHead(nn.Module):
     "CPU-tier head of one view: [features (+ orientation at cells)] -> 1×1 conv -> BN -> LeakyReLU -> 1×1 conv -> GeM -> L2."
     def __init__(self,
                  in_ch: int = 112,          # channels of the frozen features
                  orientation: bool = True,  # join the 2 orientation channels
                  hidden: int = 256,
-                 dim: int = 256,            # descriptor size
+                 dim: int = 256,            # descriptor size (per sector with pool='sectors')
                  p: float = 3.0,
+                 pool: str = 'gem',         # [CHOICE] 'gem' or 'sectors' (GeM per compass sector, from the yaw channel)
                 ):
         super().__init__()
-        self.orientation, self.p = orientation, p
+        if pool not in ('gem', 'sectors'): raise ValueError(f"pool must be 'gem' or 'sectors', got {pool!r}")
+        if pool == 'sectors' and not orientation: raise ValueError("pool='sectors' needs the orientation maps (orientation=True)")
+        self.orientation, self.p, self.pool = orientation, p, pool
         self.net = nn.Sequential(nn.Conv2d(in_ch + (2 if orientation else 0), hidden, 1), nn.BatchNorm2d(hidden),
                                  nn.LeakyReLU(0.2), nn.Conv2d(hidden, dim, 1))
     def forward(self, feat: Tensor,            # [B, C, h, w] frozen features
@@ -179,15 +193,17 @@ class FeatHead(nn.Module):
                ) -> Tensor:
         if self.orientation:
             if ori is None: raise ValueError("This head was built with orientation=True: pass the orientation at the cells.")
-            feat = torch.cat([feat, ori.to(feat.dtype)], 1)             # [B, C+2, h, w]
-        return F.normalize(gem(self.net(feat).float(), self.p), dim=1)  # [B, dim]
+            x = torch.cat([feat, ori.to(feat.dtype)], 1)                # [B, C+2, h, w]
+        else: x = feat
+        if self.pool == 'sectors': return F.normalize(sector_gem(self.net(x).float(), ori[:, 0].float() * math.pi, p=self.p), dim=1)  # [B, 4·dim]
+        return F.normalize(gem(self.net(x).float(), self.p), dim=1)     # [B, dim]
 
 class FeatOriNet(nn.Module):
     "The CPU tier: two `FeatHead`s (ground, aerial) without shared weights."
-    def __init__(self, in_ch: int = 112, orientation: bool = True, hidden: int = 256, dim: int = 256):
+    def __init__(self, in_ch: int = 112, orientation: bool = True, hidden: int = 256, dim: int = 256, pool: str = 'gem'):
         super().__init__()
         self.orientation = orientation
-        self.grd = FeatHead(in_ch, orientation, hidden, dim)
-        self.sat = FeatHead(in_ch, orientation, hidden, dim)
+        self.grd = FeatHead(in_ch, orientation, hidden, dim, pool=pool)
+        self.sat = FeatHead(in_ch, orientation, hidden, dim, pool=pool)
     def forward(self, grd: Tensor, sat: Tensor, grd_ori: Tensor | None = None, sat_ori: Tensor | None = None):
         return self.grd(grd, grd_ori), self.sat(sat, sat_ori)

@@ -20,8 +20,8 @@ from .data import (CROSSVIEW_PRESETS, CrossViewConfig, build_crossview, read_cvu
 from .oricnn import (FeatOriNet, OriCNN, ori_at_cells, gem, soft_margin_triplet, crossview_recalls, geo_recalls)
 
 # %% auto #0
-__all__ = ['FEATURE_TAP', 'MODELS', 'TRAINED', 'cache_split', 'augment_cells', 'TrainConfig', 'train_model', 'describe',
-           'combine_tables', 'run_crossview_table', 'cli', 'load_or_run_table', 'smoke_test_real']
+__all__ = ['FEATURE_TAP', 'MODELS', 'TRAINED', 'ORI_MODELS', 'cache_split', 'augment_cells', 'TrainConfig', 'train_model',
+           'describe', 'combine_tables', 'run_crossview_table', 'cli', 'load_or_run_table', 'smoke_test_real']
 
 # %% ../../nbs/42_crossview_table.ipynb #b9c72935
 FEATURE_TAP = 'blocks.4'   # EfficientNet-Lite0 stride-16 tap (112 channels)
@@ -81,8 +81,9 @@ class TrainConfig:
     dim: int = 128
     weight_decay: float = 0.0
 
-MODELS = ('ori', 'no-ori', 'polar', 'imagenet-gem', 'chance')
-TRAINED = ('ori', 'no-ori', 'polar')
+MODELS = ('ori', 'ori-sectors', 'no-ori', 'polar', 'imagenet-gem', 'chance')
+TRAINED = ('ori', 'ori-sectors', 'no-ori', 'polar')
+ORI_MODELS = ('ori', 'ori-sectors')
 
 def _inputs(cache: dict, model: str, idx: Tensor, k: Tensor, q: Tensor, rot_ori: int = 0):
     "(ground feats, aerial feats, ground ori, aerial ori) of items idx, augmented by k cells / q quarter turns."
@@ -90,7 +91,7 @@ def _inputs(cache: dict, model: str, idx: Tensor, k: Tensor, q: Tensor, rot_ori:
     go = a['grd_ori']
     if rot_ori: go = shift_pano(go, rot_ori * go.shape[-1] // 4)                # the ground compass turned by rot_ori·90°
     if model == 'polar': return a['grd'], a['polar'], None, None
-    if model == 'ori': return a['grd'], a['sat'], go, a['sat_ori']
+    if model in ORI_MODELS: return a['grd'], a['sat'], go, a['sat_ori']
     return a['grd'], a['sat'], None, None
 
 def train_model(cache: dict, model: str, seed: int, cfg: TrainConfig = TrainConfig(), device: str | None = None) -> FeatOriNet:
@@ -99,7 +100,8 @@ def train_model(cache: dict, model: str, seed: int, cfg: TrainConfig = TrainConf
     dev = get_device(device)
     seed_everything(seed)
     gen = torch.Generator().manual_seed(seed)
-    net = FeatOriNet(cache['grd'].shape[1], orientation=(model == 'ori'), hidden=cfg.hidden, dim=cfg.dim).to(dev)
+    net = FeatOriNet(cache['grd'].shape[1], orientation=(model in ORI_MODELS), hidden=cfg.hidden,
+                     dim=cfg.dim // 4 if model == 'ori-sectors' else cfg.dim, pool='sectors' if model == 'ori-sectors' else 'gem').to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     N, w = len(cache['grd']), cache['grd'].shape[-1]
     net.train()
@@ -148,10 +150,13 @@ def combine_tables(parts: list[dict]) -> dict:
     md = '| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head) + '\n'
     md += ''.join('| ' + ' | '.join([r['model']] + [_fmt(r[k]) for k in head[1:]]) + ' |\n' for r in out['rows'])
     R = {r['model']: np.array(r['R@1']) for r in out['rows']}
-    ori, noo, rot = R['ori'], R['no-ori'], R['ori, ground compass +90°']
-    out['summary'] = {'ori_minus_noori_R@1': float((ori - noo).mean()), 'diff_std': float((ori - noo).std()),
-                      'chance_R@1': 100.0 / out['n_test'], 'rot90_drop_frac': float(1 - rot.mean() / max(ori.mean(), 1e-9)),
-                      'min_trained_R@1_over_chance': float(min(R[m].mean() for m in TRAINED) / (100.0 / out['n_test']))}
+    out['summary'] = {'chance_R@1': 100.0 / out['n_test'],
+                      'min_trained_R@1_over_chance': float(min(R[m].mean() for m in TRAINED if m in R) / (100.0 / out['n_test']))}
+    for m in ORI_MODELS:
+        if m in R and 'no-ori' in R and len(R[m]) == len(R['no-ori']):
+            d, rot = R[m] - R['no-ori'], R[f'{m}, ground compass +90°']
+            out['summary'][m] = {'minus_noori_R@1': float(d.mean()), 'diff_std': float(d.std()),
+                                 'rot90_drop_frac': float(1 - rot.mean() / max(R[m].mean(), 1e-9))}
     out['markdown'] = md
     return out
 
@@ -164,24 +169,25 @@ def run_crossview_table(data: str | CrossViewConfig = 'demo', # cross-view prese
                         overwrite: bool = True,
                         device: str | None = None,
                         verbose: bool = False,                 # print each model's recalls as they come
+                        models: tuple = MODELS,                # which models
                        ) -> dict:
     "Train and evaluate every model on a SynthCity cross-view build; returns {'rows', 'markdown', ...} and writes them."
     t0 = time.perf_counter()
     cfg = CROSSVIEW_PRESETS[data] if isinstance(data, str) else data
     root = build_crossview(cfg, cache_dir)
     tr, te = cache_split(root, 'train', device=device), cache_split(root, eval_split, device=device)
-    res = {m: [] for m in MODELS + ('ori, ground compass +90°',)}
+    res = {m: [] for m in models + tuple(f'{m}, ground compass +90°' for m in models if m in ORI_MODELS)}
     fair = {m: [] for m in res}
     for seed in progress(seeds, desc='seeds'):
-        for m in MODELS:
+        for m in models:
             net = train_model(tr, m, seed, train, device) if m in TRAINED else None
             g, a = describe(te, m, net, seed, device=device)
             res[m].append(crossview_recalls(g, a)); fair[m].append(crossview_recalls(g, a, rule='fair'))
             if verbose: print(f"seed {seed} {m}: " + ', '.join(f'{k} {v:.1f}' for k, v in res[m][-1].items()), flush=True)
-            if m == 'ori':
+            if m in ORI_MODELS:
                 g, a = describe(te, m, net, seed, rot_ori=1, device=device)
-                res['ori, ground compass +90°'].append(crossview_recalls(g, a))
-                fair['ori, ground compass +90°'].append(crossview_recalls(g, a, rule='fair'))
+                res[f'{m}, ground compass +90°'].append(crossview_recalls(g, a))
+                fair[f'{m}, ground compass +90°'].append(crossview_recalls(g, a, rule='fair'))
     out = {'rows': [{'model': m, **{k: [x[k] for x in res[m]] for k in ('R@1', 'R@5', 'R@10', 'R@1%')},
                      'R@1 (tie-fair)': [x['R@1'] for x in fair[m]]} for m in res],
            'n_test': len(te['grd']), 'n_train': len(tr['grd']), 'data': asdict(cfg), 'train': asdict(train), 'seeds': list(seeds),
