@@ -18,6 +18,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     'eval': ('haf_nb.eval.evaluate', 'evaluate a checkpoint on a dataset: recall@N and PR curves, or mAP; JSON + CSV out'),
     'reproduce': ('haf_nb.experiments.reproduce', 'the main job: Tables 1-2 and the figures into outputs/'),
     'figures': ('haf_nb.experiments.make_figures', "draw the paper's figures from a reproduction's outputs/"),
+    'crossview': ('haf_nb.crossview.table', 'cross-view geo-localization with orientation (OriCNN): the SynthCity table'),
+    'crossview-train': ('haf_nb.crossview.train', 'train OriCNN on images (the paper\'s preset on CVUSA/CVACT, or SynthCity)'),
     'hashing': ('haf_nb.hashing.table', 'binary codes, Hamming search and geographic clustering on a descriptor'),
     'ogl': ('haf_nb.ogl.table', 'object-level cross-view localisation: the SynthCity DetGeo/HALO table, or the papers\' recipe on CVOGL'),
     'bench': ('haf_nb.bench', 'speed and memory benchmarks into outputs/bench.{md,json}'),

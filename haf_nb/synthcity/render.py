@@ -39,11 +39,13 @@ class Scene:
                traversal: int = 0,      # seed of things that change between traversals (clouds, lit windows)
                aux: bool = False,       # also return per-pixel object ids and depth
                ids_only: bool = False,  # only the per-pixel object ids (no shading; fast)
+               camera: tuple | None = None, # other camera models: (alpha [W] column azimuth offsets (rad), cosa [W], slope [H] = dz/d(cosa·t), f (px/rad), half_fov (rad)); None = the pinhole
               ) -> dict:
         "Render views -> {'images': uint8 [B, H, W, 3]} (+ 'oid' [B, H, W] int64, 'depth' [B, H, W] m)."
         cfg, dev, o = self.city.config, self.device, self.tab.obj
         cond = CONDITIONS[condition]
         H, W = size or cfg.image_size
+        if camera is not None: H, W = len(camera[2]), len(camera[0])
         B = len(views)
         f = (W / 2) / math.tan(math.radians(cfg.hfov_deg) / 2)       # focal length (pixels)
         horizon = H / 2 + f * math.tan(math.radians(cfg.pitch_deg))   # row of the horizon (camera pitched up)
@@ -52,12 +54,14 @@ class Scene:
         hd = torch.deg2rad(_tt(views.heading, dev, torch.float32))
         fx, fy = torch.sin(hd), torch.cos(hd)
         alpha = torch.atan((torch.arange(W, device=dev) + 0.5 - W / 2) / f)                  # [W] column angle
+        if camera is not None: alpha, f = _tt(camera[0], dev, torch.float32), float(camera[3])
         ang = hd[:, None] + alpha[None]                                                       # [B, W] ray azimuth
         dx, dy = torch.sin(ang), torch.cos(ang)
         cosa = torch.cos(alpha)
         s = (horizon - (torch.arange(H, device=dev) + 0.5)) / f                              # [H] row slope dz/dt
+        if camera is not None: cosa, s = _tt(camera[1], dev, torch.float32), _tt(camera[2], dev, torch.float32)
         owner = _tt(views.owner if views.owner is not None else np.full(B, -2), dev, torch.long)
-        half = math.radians(cfg.hfov_deg) / 2
+        half = math.radians(cfg.hfov_deg) / 2 if camera is None else float(camera[4])
         L = []
         for grp, k, take, cyl in self.groups:
             cand = _select(self.tab, grp, k, ox, oy, fx, fy, owner, half, cfg.max_view)     # [B, K]
