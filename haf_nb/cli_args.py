@@ -52,7 +52,7 @@ examples:
     p.add_argument('--dataset-dir', default=None, help="the dataset's own folder (overrides --data-root)")
     p.add_argument('--no-check-counts', action='store_true', help='accept a split without its published image counts (a subset)')
     p.add_argument('--image-size', default=None, help="HxW (e.g. 240x320) or pitts/tokyo/maxside/none "
-                   "(default: the dataset's policy; retrieval: maxside 1024)")
+                   "(default: the dataset's policy; your own data: the checkpoint's transform; retrieval: maxside 1024)")
     p.add_argument('--alpha', default=None, help="level weights, e.g. 0.1,0.4,0.5 (default: the checkpoint's)")
     p.add_argument('--batch-size', type=int, default=16, help='images per forward pass')
     p.add_argument('--num-workers', type=int, default=0, help='DataLoader workers')
