@@ -545,7 +545,7 @@ def load_checkpoint(path: str | Path,                       # a file written by 
 def checkpoint_transform(ckpt: dict, # a `read_checkpoint` dict
                         ) -> Any:    # an ImageTransform, or None for an old checkpoint without one
     "The image transform stored in a checkpoint (None when it predates stored transforms: see `haf_nb.inference`)."
-    from ..data.transforms import ImageTransform
+    from haf_nb.data.transforms import ImageTransform
     t = ckpt.get('transform')
     if not t: return None
     t = {k: tuple(v) if isinstance(v, list) else v for k, v in t.items()}
