@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     'data': ('haf_nb.data.download', "the datasets: where each comes from; list, describe, check or download it"),
     'train': ('haf_nb.train.loop', 'train HAF or a baseline from a preset (synthcity-cpu, gardens-point, paper, ...)'),
     'eval': ('haf_nb.eval.evaluate', 'evaluate a checkpoint on a dataset: recall@N and PR curves, or mAP; JSON + CSV out'),
+    'describe': ('haf_nb.inference', 'describe a folder of your own images with a checkpoint: descriptors + names into .npz or .h5 (hloc)'),
     'reproduce': ('haf_nb.experiments.reproduce', 'the main job: Tables 1-2 and the figures into outputs/'),
     'figures': ('haf_nb.experiments.make_figures', "draw the paper's figures from a reproduction's outputs/"),
     'crossview': ('haf_nb.crossview.table', 'cross-view geo-localization with orientation (OriCNN): the SynthCity table'),
@@ -52,5 +53,11 @@ def main(argv: list[str] | None = None, # arguments (default: `sys.argv[1:]`)
         if e.code in (0, None): return 0
         raise                           # a usage error (exit code 2) stays an error
     if ns.command is None: _parser().print_help(); return 0
+    from haf_nb.cli_args import PARSERS     # torch-free parsers: --help and bad arguments answered before any heavy import
+    if ns.command in PARSERS:
+        try: PARSERS[ns.command]().parse_args(ns.args)
+        except SystemExit as e:
+            if e.code in (0, None): return 0
+            raise
     mod = importlib.import_module(SUBCOMMANDS[ns.command][0])
     return int(mod.cli(ns.args) or 0)

@@ -33,7 +33,8 @@ def rows() -> list[tuple[str, str, str]]:
                 part.append(l.lstrip('> ').strip())
             blurb = ' '.join(part)
         if blurb is None: blurb = next((l.lstrip('# ').strip() for l in first.splitlines() if l.startswith('#')), p.stem)
-        out.append((p.stem, f'haf_nb.{exp}' if exp else '—', blurb))
+        mod = '—' if not exp else 'haf_nb' if exp == '__init__' else f'haf_nb.{exp}'
+        out.append((p.stem, mod, blurb))
     return out
 
 def table() -> str:
@@ -62,7 +63,7 @@ def main() -> int:
         idx.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n'); return 0
     if a.check:
         bad = 0
-        mapped = {m for _, m, _ in rows() if m != '—'}
+        mapped = {m for _, m, _ in rows() if m not in ('—', 'haf_nb')}
         for m in sorted(modules() - mapped): print(f'module {m} has no notebook in the map'); bad = 1
         for m in sorted(mapped - modules()): print(f'the map names {m}, which haf_nb/ does not have'); bad = 1
         if new != s: print('the notebook map in nbs/index.ipynb is stale: run python tools/notebook_map.py --write'); bad = 1

@@ -380,15 +380,14 @@ def open_dataset(spec: str,                            # e.g. 'synthcity:demo:te
                  cache_dir: str | Path | None = None,  # where SynthCity is built
                  check_counts: bool = True,            # require the published image counts (False: a subset or a fixture)
                 ) -> Any:
-    "A GeoDataset or RetrievalDataset from a short spec (see the table above)."
+    "A GeoDataset or RetrievalDataset from a short spec (see the table above; your own data: dvgl:, vprbench:, csv:)."
     name, *args = spec.split(':')
     cc = dict(check_counts=check_counts)
     name = name.lower()
     arg = lambda i, default: args[i] if len(args) > i and args[i] else default
-    if name == 'dvgl':
-        from haf_nb.data.geo import load_dvgl
-        if not args: raise ValueError("dvgl needs a folder: dvgl:FOLDER")
-        return load_dvgl(':'.join(args), **cc)
+    if name in ('dvgl', 'vprbench', 'csv'):                 # your own data: haf_nb.data.geo.open_own_dataset
+        from haf_nb.data.geo import open_own_dataset
+        return open_own_dataset(f"{name}:{':'.join(args)}", 'test', **cc)
     if name == 'synthcity':
         from haf_nb.data.geo import load_synthcity
         return load_synthcity(arg(0, 'demo'), split=arg(1, 'test'), condition=arg(2, 'night'), cache_dir=cache_dir, **cc)
@@ -401,7 +400,7 @@ def open_dataset(spec: str,                            # e.g. 'synthcity:demo:te
         return load_synthcity_holidays(arg(0, 'demo'), rotated=arg(1, 'orig') == 'rot', cache_dir=cache_dir)
     if name not in DOWNLOADED:
         raise ValueError(f"Unknown dataset {name!r} in {spec!r}; expected synthcity, synthcity-retrieval, synthcity-holidays, "
-                         f"dvgl or one of {list(DOWNLOADED)}.")
+                         f"dvgl:FOLDER, vprbench:FOLDER, csv:DB.csv,Q.csv or one of {list(DOWNLOADED)} (haf_nb eval --help lists the forms).")
     if name == 'holidays' and arg(0, 'orig') not in ('orig', 'rot'): raise ValueError(f"holidays takes 'orig' or 'rot', got {args[0]!r}")
     rot = name == 'holidays' and arg(0, 'orig') == 'rot'
     if dataset_dir is not None:
@@ -439,33 +438,7 @@ def default_result_path(checkpoint: str | Path, spec: str) -> Path:
     "`<checkpoint folder>/eval/<spec with ':' -> '_'>.json`."
     return Path(checkpoint).parent / 'eval' / (re.sub(r'[^A-Za-z0-9_.-]+', '_', spec) + '.json')
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='haf_nb eval', description='Evaluate a checkpoint on a dataset: recall@N, the recall '
-                                'curve and the PR curve (geo-localization), or mAP / N-S score (image retrieval). '
-                                'Writes a JSON with the full setup and a CSV of every metric.')
-    p.add_argument('--checkpoint', required=True, help='model checkpoint (haf_nb.models.haf.save_checkpoint)')
-    p.add_argument('--dataset', required=True, help="dataset spec, e.g. synthcity:demo:test:night, gardens_point:day_left:"
-                   "night_right:100-199, pitts30k:test, tokyo247, oxford5k, holidays:rot, ukbench")
-    p.add_argument('--data-root', default=None, help='folder holding the downloaded datasets (default: $HAF_DATA_ROOT or data/)')
-    p.add_argument('--dataset-dir', default=None, help="the dataset's own folder (overrides --data-root)")
-    p.add_argument('--no-check-counts', action='store_true', help='accept a split without its published image counts (a subset)')
-    p.add_argument('--image-size', default=None, help="HxW (e.g. 240x320) or pitts/tokyo/maxside/none "
-                   "(default: the dataset's policy; retrieval: maxside 1024)")
-    p.add_argument('--alpha', default=None, help='level weights, e.g. 0.1,0.4,0.5 (default: the checkpoint\'s)')
-    p.add_argument('--batch-size', type=int, default=16)
-    p.add_argument('--num-workers', type=int, default=0)
-    p.add_argument('--device', default=None, help='cuda, cuda:1, mps or cpu (default: the best available)')
-    p.add_argument('--backend', default='auto', choices=['auto', 'faiss', 'faiss-gpu', 'torch'], help='search backend')
-    p.add_argument('--pos-radius', type=float, default=None, help='positives radius in metres (default: the dataset\'s, 25 m)')
-    p.add_argument('--nms', default='auto', choices=['auto', 'on', 'off'], help='spatial NMS by place id (auto: when the dataset has place ids)')
-    p.add_argument('--max-n', type=int, default=50, help='the recall curve goes up to this N')
-    p.add_argument('--no-crop', action='store_true', help='Oxford/Paris: skip the crop queries')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--cache-dir', default=None, help='where descriptors are cached (default: resolve_cache_dir())')
-    p.add_argument('--no-cache', action='store_true', help='do not read or write cached descriptors')
-    p.add_argument('--out', default=None, help='result JSON (default: <checkpoint folder>/eval/<dataset>.json); the CSV goes next to it')
-    p.add_argument('--overwrite', action='store_true', help='replace an existing result')
-    return p
+from ..cli_args import eval_parser as _parser   # the arguments live in a torch-free module: `--help` is instant
 
 def run_eval(model: nn.Module | Callable, # the model to evaluate
              dataset: Any,                 # a GeoDataset or RetrievalDataset
@@ -481,7 +454,13 @@ def format_metrics(result: dict) -> str:
     m = result['metrics']
     head = f"{result['dataset']}-{result['split']}: {result.get('num_q')} queries, {result.get('num_db')} db, " \
            f"{result['descriptor_dim']}-D, alpha {result.get('alpha')}"
-    return head + '\n' + '  '.join(f'{k} {v:.4f}' for k, v in m.items())
+    pct = '  '.join(f"{_short(k)}: {100 * v:.1f}" for k, v in m.items() if _is_fraction(k, v))
+    return head + '\n' + pct + '\n' + '  '.join(f'{k} {v:.4f}' for k, v in m.items())
+
+def _short(k: str) -> str: return re.sub(r'^recall@', 'R@', k)
+def _is_fraction(k: str, v) -> bool:
+    "Metrics that are fractions in [0, 1] (printed as percentages); N-S scores and counts are not."
+    return isinstance(v, (int, float)) and 0 <= v <= 1 and not k.startswith(('ns', 'num', 'N-S'))
 
 def cli(argv: list[str] | None = None) -> int:
     "`haf_nb eval`: evaluate a checkpoint on a dataset and write the JSON + CSV results."
@@ -495,6 +474,9 @@ def cli(argv: list[str] | None = None) -> int:
         dataset = open_dataset(a.dataset, a.data_root, a.dataset_dir, a.cache_dir, check_counts=not a.no_check_counts)
         from haf_nb.models.haf import load_checkpoint
         model = load_checkpoint(a.checkpoint)
+        own = getattr(dataset, 'db_policy', 'x') is None and getattr(dataset, 'q_policy', 'x') is None
+        if image_size is None and own and getattr(model, 'transform', None) is not None:
+            image_size = model.transform          # your own data carries no resize policy: the checkpoint's transform
     except (FileExistsError, FileNotFoundError, ValueError) as e:
         print(f'haf_nb eval: {e}', file=sys.stderr); return 1
     result = run_eval(model, dataset, image_size=image_size, nms={'auto': None, 'on': True, 'off': False}[a.nms],

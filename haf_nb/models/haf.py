@@ -27,7 +27,7 @@ from .pca import PCAWhitening, check_alpha, fuse_levels
 
 # %% auto #0
 __all__ = ['AGGREGATORS', 'MODEL_PRESETS', 'CPU_DEMO', 'CHECKPOINT_FORMAT', 'HAFConfig', 'model_config', 'HAF', 'build_model',
-           'param_groups', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint']
+           'param_groups', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'checkpoint_transform']
 
 # %% ../../nbs/17_haf.ipynb #2fbfe67f
 AGGREGATORS = ('netvlad', 'gem')
@@ -333,11 +333,14 @@ def forward_frozen(self: HAF,
 
 @patch
 def describe(self: HAF,
-              x: Tensor,                                   # [B, 3, H, W] ImageNet-normalised images
+              x: Tensor | Any,                             # [B, 3, H, W] ImageNet-normalised images; or image paths,
+                                                           #   PIL images (one or a list): see `haf_nb.inference.describe`
               alpha: Sequence[float] | Tensor | None = None,
-             ) -> Tensor:                                  # [B, D_out] unit-norm descriptors
+             ) -> Tensor:                                  # [B, D_out] unit-norm descriptors ([D_out] for one image)
     "The final descriptor z for retrieval (eval mode, no grad, no dense maps kept; `x` moved to the model's device)."
-    return _describe_impl(self, x, alpha)
+    if isinstance(x, Tensor) and x.dim() == 4: return _describe_impl(self, x, alpha)
+    from haf_nb.inference import describe as describe_any   # files / PIL images: through `self.transform`
+    return describe_any(self, x, alpha=alpha)
 
 # %% ../../nbs/17_haf.ipynb #dfb82375
 def _unpack(item) -> Tensor | dict:
@@ -491,12 +494,15 @@ CHECKPOINT_FORMAT = 'haf_nb.models.haf/1'
 def save_checkpoint(model: HAF,                 # the model to save
                     path: str | Path,           # the file (written atomically)
                     extra: dict | None = None,  # anything else to keep (plain data: numbers, strings, lists, tensors)
+                    transform: Any = None,      # the ImageTransform images are described with (None: `model.transform` if set)
                    ) -> Path:
-    "Save config + weights + PCA + initialisation state in one file, atomically."
+    "Save config + weights + PCA + initialisation state + image transform in one file, atomically."
     from haf_nb import __version__
+    transform = transform if transform is not None else getattr(model, 'transform', None)
     ckpt = {'format': CHECKPOINT_FORMAT, 'haf_nb_version': __version__, 'config': model.config.to_dict(),
             'state_dict': {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            'initialized': model.initialized, 'pca_fitted': model.pca_fitted, 'extra': dict(extra or {})}
+            'initialized': model.initialized, 'pca_fitted': model.pca_fitted, 'extra': dict(extra or {}),
+            'transform': None if transform is None else dataclasses.asdict(transform)}   # resize policy, size, normalisation
     return atomic_save(ckpt, path)
 
 def read_checkpoint(path: str | Path,            # a file written by `save_checkpoint`
@@ -533,4 +539,14 @@ def load_checkpoint(path: str | Path,                       # a file written by 
     model.config = stored
     model.load_state_dict(ckpt['state_dict'], strict=True)
     model.checkpoint_extra = ckpt.get('extra', {})
+    model.transform = checkpoint_transform(ckpt)                            # describe(paths / PIL images) uses it
     return model.to(map_location).eval()
+
+def checkpoint_transform(ckpt: dict, # a `read_checkpoint` dict
+                        ) -> Any:    # an ImageTransform, or None for an old checkpoint without one
+    "The image transform stored in a checkpoint (None when it predates stored transforms: see `haf_nb.inference`)."
+    from haf_nb.data.transforms import ImageTransform
+    t = ckpt.get('transform')
+    if not t: return None
+    t = {k: tuple(v) if isinstance(v, list) else v for k, v in t.items()}
+    return ImageTransform(**t)

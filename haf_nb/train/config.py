@@ -19,7 +19,7 @@ from ..core import (get_device, seed_everything, resolve_cache_dir, progress, at
                          load_image, Timer, machine_info, machine_summary)
 from ..losses import HAFLoss, alpha_for_mode, ALPHA_MODES, NonFiniteLossError, split_tuple_output
 from ..data.transforms import make_transform, ImageListDataset, collate_images
-from ..data.geo import GeoDataset, load_synthcity, load_gardens_point, load_pitts
+from ..data.geo import GeoDataset, load_synthcity, load_gardens_point, load_pitts, open_train_val, OWN_KINDS
 from ..data.mining import HardNegativeMiner
 from ..models.haf import HAFConfig, HAF, build_model, model_config, save_checkpoint, read_checkpoint
 from ..eval.score import score_geo
@@ -44,7 +44,8 @@ def _frozen_dict(obj, names: Sequence[str]):
 @dataclass(frozen=True)
 class DataConfig:
     "What a run trains and validates on."
-    dataset: str = 'synthcity:tiny'            # 'synthcity:<tiny|demo|full>', 'gardens_point', 'pitts30k', 'pitts250k'
+    dataset: str = 'synthcity:tiny'            # 'synthcity:<tiny|demo|full>', 'gardens_point', 'pitts30k', 'pitts250k', or
+                                               #   your own: 'dvgl:ROOT', 'vprbench:TRAIN;VAL', 'csv:ALL.csv' (haf_nb.data.geo)
     synthcity: dict = field(default_factory=dict) # SynthCity only: fields of the preset's SynthCityConfig to change
     data_root: str | None = None               # folder holding real datasets (default: resolve_data_root())
     queries: str | None = None                 # query condition(s) joined by '+': SynthCity 'night', 'day+night';
@@ -290,8 +291,12 @@ def load_run_data(config: TrainConfig, verbose: bool = True) -> tuple[GeoDataset
         root = require(ds, config.data_root)                           # lists the .mat files and image folders needed
         size, kw = ds[len('pitts'):], dict(check_counts=config.check_counts)   # published counts, unless told otherwise
         tr, va = load_pitts(root, 'train', size, **kw), load_pitts(root, 'val', size, **kw)
+    elif ds.partition(':')[0].lower() in OWN_KINDS:                     # your own data: the spec shared with `haf_nb eval`
+        tr, va = open_train_val(ds, check_counts=config.check_counts)   # dvgl:ROOT, vprbench:A;B, csv:ALL.csv, csv:a,b;c,d
     else:
-        raise ValueError(f"Unknown dataset {ds!r}: expected 'synthcity:<preset>', 'gardens_point', 'pitts30k' or 'pitts250k'.")
+        raise ValueError(f"Unknown dataset {ds!r}: expected 'synthcity:<preset>', 'gardens_point', 'pitts30k', 'pitts250k', "
+                         f"or your own data: 'dvgl:ROOT', 'vprbench:TRAIN;VAL', 'csv:ALL.csv', 'csv:TR_DB,TR_Q;VA_DB,VA_Q' "
+                         f"(haf_nb train --help).")
     tr = tr.drop_queries_without_positives('train', verbose=verbose)
     va = va.drop_queries_without_positives('eval', verbose=verbose)
     return tr, va

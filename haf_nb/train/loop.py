@@ -244,6 +244,7 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
     paths, train_rows, val_rows = _rows(train_ds, val_ds)
     transform = make_transform(tuple(config.image_size))
     model = build_train_model(config).to(device)
+    model.transform = transform                           # stored in every checkpoint: describe(paths) resizes alike
     if channels_last: model = model.to(memory_format=torch.channels_last)
     cache_mode = _resolve_cache_mode(config, model.backbone, len(paths))
     t_cache = 0.0
@@ -439,31 +440,7 @@ def cache_speedup(config: TrainConfig | str = 'synthcity-cpu', # the run to time
     return out
 
 # %% ../../nbs/21c_train_loop.ipynb #089f9fbc
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='haf_nb train', description="Train HAF (or a baseline) with NetVLAD's weakly "
-                                "supervised recipe; writes config.json, log.csv, best.pt, final.pt, results.json.")
-    p.add_argument('--preset', default='synthcity-cpu', choices=list(TRAIN_PRESETS), help='the base configuration')
-    p.add_argument('--config', default=None, help='a config.json of an earlier run (replaces --preset)')
-    p.add_argument('--out', default=None, help='the run folder (default: <cache dir>/runs/<preset>-s<seed>)')
-    p.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
-    p.add_argument('--overwrite', action='store_true', help="replace another run's results in --out")
-    p.add_argument('--seed', type=int)
-    p.add_argument('--model', help='a model preset of haf_nb.models.haf (haf, netvlad, crn, superpoint, gem)')
-    p.add_argument('--alpha', type=float, nargs='+', metavar='A', help='target level weights, e.g. 0.1 0.4 0.5')
-    p.add_argument('--alpha-mode', choices=ALPHA_MODES, help='faithful: the loss uses --alpha; cheap: uniform')
-    p.add_argument('--data-root', help='folder holding the real datasets (default: $HAF_DATA_ROOT)')
-    p.add_argument('--device', help="'auto', 'cuda', 'cpu', ...")
-    p.add_argument('--epochs', type=int); p.add_argument('--batch-size', type=int); p.add_argument('--lr', type=float)
-    p.add_argument('--num-workers', type=int); p.add_argument('--queries-per-epoch', type=int)
-    p.add_argument('--feature-cache', choices=('auto', 'memory', 'disk', 'off'))
-    p.add_argument('--cache-dir', help='folder of the feature caches (default: resolve_cache_dir())')
-    p.add_argument('--amp', choices=('auto', 'bf16', 'fp16', 'off'))
-    p.add_argument('--lambda-det', type=float); p.add_argument('--sqrt-distance', action='store_true', default=None)
-    p.add_argument('--tensorboard', action='store_true', default=None)
-    p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE', help='any TrainConfig field (JSON value)')
-    p.add_argument('--print-config', action='store_true', help='print the resolved config and exit')
-    p.add_argument('--quiet', action='store_true')
-    return p
+from ..cli_args import train_parser as _parser   # the arguments live in a torch-free module: `--help` is instant
 
 def config_from_args(a: argparse.Namespace) -> TrainConfig:
     "The TrainConfig of parsed `haf_nb train` arguments."
@@ -475,6 +452,12 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
                                      'num_workers', 'queries_per_epoch', 'feature_cache', 'cache_dir', 'amp',
                                      'lambda_det', 'sqrt_distance', 'tensorboard') if getattr(a, k) is not None}
     if a.alpha is not None: kw['alpha'] = tuple(a.alpha)
+    if getattr(a, 'dataset', None): kw['dataset'] = a.dataset                    # a dataset spec (haf_nb train --help)
+    if getattr(a, 'image_size', None):
+        hw = a.image_size.lower().replace('×', 'x').split('x')
+        if len(hw) != 2 or not all(v.strip().isdigit() for v in hw):
+            raise ValueError(f"--image-size must be HxW, e.g. 144x256; got {a.image_size!r}.")
+        kw['image_size'] = (int(hw[0]), int(hw[1]))
     for item in a.set:
         if '=' not in item: raise ValueError(f"--set expects FIELD=VALUE, got {item!r}")
         k, v = item.split('=', 1)
