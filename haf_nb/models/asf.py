@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['ASF_RATIOS', 'pool_sizes', 'AdaptiveSpatialFusion']
+__all__ = ['ASF_RATIOS', 'ASF_MODES', 'pool_sizes', 'lerp_index', 'AdaptiveSpatialFusion']
 
 # %% ../../nbs/12_asf.ipynb #febeda67
 ASF_RATIOS = (0.1, 0.2, 0.3)  # AugFPN's pool_ratios
@@ -23,12 +23,30 @@ def pool_sizes(H: int, W: int,                         # size of the map to pool
     return [(max(1, int(r * H)), max(1, int(r * W))) for r in ratios]
 
 # %% ../../nbs/12_asf.ipynb #de2965fa
+def lerp_index(n_in: int,                   # source length
+               n_out: int,                  # target length
+               device: torch.device | str | None = None,
+               dtype: torch.dtype = torch.float32,  # of the coordinates (PyTorch uses float for fp32/bf16 maps, double for double)
+              ) -> tuple[Tensor, Tensor, Tensor]:
+    "1-D linear resampling with aligned corners, PyTorch's rule: out[j] = (1 − λ_j)·in[i0_j] + λ_j·in[i1_j]; ([n_out] i0, i1, λ)."
+    scale = (n_in - 1) / (n_out - 1) if n_in > 1 and n_out > 1 else 0.0
+    src = torch.arange(n_out, dtype=dtype, device=device) * scale          # [n_out] source coordinate
+    i0 = src.floor().long().clamp(max=n_in - 1)                                     # [n_out]
+    return i0, (i0 + 1).clamp(max=n_in - 1), (src - i0).clamp(0, 1)                 # [n_out] × 3
+
+def _up_width(p: Tensor, W: int) -> Tensor:            # [B, C, h, w] -> [B, h, W, C]: upsampled along the width only
+    return F.interpolate(p, size=(p.shape[-2], W), mode='bilinear', align_corners=True).permute(0, 2, 3, 1)
+
+ASF_MODES = {True: 'pooled', 'pooled': 'pooled', 'fused': 'fused', False: 'plain', 'plain': 'plain'}   # True: the pooled form (the default so far); 'fused' is opt-in
+
 class AdaptiveSpatialFusion(nn.Module):
     "AugFPN residual feature augmentation on one level: F~ = F + Σ_k Ω_k ⊙ U_k (spec.md §4)."
+    block_bytes = 4 << 20                               # fused form: bytes of one row block (stays in cache)
+
     def __init__(self,
                  channels: int,                         # C_l, channels of the level map (kept)
                  ratios: Sequence[float] = ASF_RATIOS,  # adaptive-pooling ratios r_k
-                 fast: bool = True,                     # convolve on the pooled grids (exact, far cheaper)
+                 fast: bool | str = True,               # True/'pooled' (default), 'fused' (opt-in until measured faster), False/'plain' (teaching): all exact
                 ):
         super().__init__()
         self.channels, self.ratios, self.fast = channels, tuple(ratios), fast
@@ -38,6 +56,11 @@ class AdaptiveSpatialFusion(nn.Module):
         self.weight = nn.Conv2d(channels, K, 3, padding=1)        # Conv3x3 C -> 3, then sigmoid = Ω
         for m in self.modules():
             if isinstance(m, nn.Conv2d): nn.init.xavier_uniform_(m.weight); nn.init.zeros_(m.bias)
+
+    @property
+    def mode(self) -> str:
+        if self.fast not in ASF_MODES: raise ValueError(f"fast must be one of {list(ASF_MODES)}; got {self.fast!r}.")
+        return ASF_MODES[self.fast]
 
     def contexts(self, x: Tensor, # [B, C, H', W']
                 ) -> list[Tensor]:
@@ -59,6 +82,42 @@ class AdaptiveSpatialFusion(nn.Module):
             acc = v if acc is None else acc + v
         return U, acc + self.fuse.bias.view(1, C, 1, 1).to(acc.dtype)
 
+    def _fused(self, x: Tensor, P: list[Tensor]) -> tuple[Tensor, Tensor]:
+        "F~ and Ω with the upsampling fused into the sums, one block of rows at a time (no full-size U_k, Up(W_k P_k))."
+        B, C, H, W = x.shape
+        xh = x.permute(0, 2, 3, 1)                                                   # [B, H', W', C] (a view if channels_last)
+        T, Tq, idx = [], [], []
+        for p, w in zip(P, self.fuse.weight.split(C, dim=1)):                        # w = W_k: [C, C, 1, 1]
+            T.append(_up_width(p, W))                                                # [B, h_k, W', C]  Up_W(P_k)
+            Tq.append(_up_width(F.conv2d(p, w), W))                                  # [B, h_k, W', C]  Up_W(W_k P_k)
+            idx.append(lerp_index(p.shape[-2], H, x.device, torch.float64 if x.dtype == torch.float64 else torch.float32))                         # rows i0, i1, λ of Up_H
+        def up_rows(t: Tensor, k: int, y0: int, y1: int) -> Tensor:                  # rows y0:y1 of Up_H(t): [B, b, W', C]
+            i0, i1, lam = (v[y0:y1] for v in idx[k])
+            return torch.lerp(t.index_select(1, i0), t.index_select(1, i1), lam.view(1, -1, 1, 1).to(t.dtype))
+        rows = max(1, self.block_bytes // max(1, B * W * C * x.element_size()))
+        spans = [(y0, min(H, y0 + rows)) for y0 in range(0, H, rows)]
+        grad = torch.is_grad_enabled()
+        def assemble(blocks):                          # blocks [B, b, W', C] -> [B, H', W', C]; writes each block once
+            if grad: return torch.cat(list(blocks), 1)                  # autograd: functional
+            out = None
+            for (y0, y1), blk in zip(spans, blocks):
+                if out is None: out = blk.new_empty(B, H, W, C)
+                out[:, y0:y1] = blk
+            return out
+        bias = self.fuse.bias.view(1, 1, 1, C)
+        def hidden_block(y0, y1):                      # ReLU(Σ_k Up(W_k P_k) + b), rows y0:y1
+            acc = up_rows(Tq[0], 0, y0, y1)
+            for k in range(1, len(Tq)): acc.add_(up_rows(Tq[k], k, y0, y1))
+            return acc.add_(bias.to(acc.dtype)).relu_()
+        hidden = assemble(hidden_block(*s) for s in spans)                            # [B, H', W', C]
+        omega = torch.sigmoid(self.weight(hidden.permute(0, 3, 1, 2)))                # [B, K, H', W']
+        om = omega.permute(0, 2, 3, 1)                                                # [B, H', W', K]
+        def out_block(y0, y1):                         # F + Σ_k Ω_k ⊙ Up(P_k), rows y0:y1
+            o = torch.addcmul(xh[:, y0:y1], om[:, y0:y1, :, 0:1], up_rows(T[0], 0, y0, y1))
+            for k in range(1, len(T)): o.addcmul_(om[:, y0:y1, :, k:k + 1], up_rows(T[k], k, y0, y1))
+            return o
+        return assemble(out_block(*s) for s in spans).permute(0, 3, 1, 2), omega     # [B, C, H', W'], [B, K, H', W']
+
     def forward(self,
                 x: Tensor,                    # [B, C, H', W'] level features F_l
                 return_weights: bool = False, # also return Ω [B, K, H', W'] (for figures)
@@ -66,11 +125,15 @@ class AdaptiveSpatialFusion(nn.Module):
         "[B, C, H', W'] fused features F~_l (and Ω if asked)."
         if x.shape[1] != self.channels:
             raise ValueError(f"AdaptiveSpatialFusion({self.channels}) got a map with {x.shape[1]} channels.")
-        size = tuple(x.shape[-2:])
-        U, hidden = (self._fast if self.fast else self._naive)(self.contexts(x), size)
+        mode, size = self.mode, tuple(x.shape[-2:])
+        if mode == 'fused':
+            out, omega = self._fused(x, self.contexts(x))
+            return (out, omega) if return_weights else out
+        U, hidden = (self._fast if mode == 'pooled' else self._naive)(self.contexts(x), size)
         omega = torch.sigmoid(self.weight(F.relu(hidden)))       # [B, K, H', W']
         out = x
         for k, u in enumerate(U): out = out + omega[:, k:k + 1] * u   # [B, C, H', W']
         return (out, omega) if return_weights else out
 
     def extra_repr(self) -> str: return f"channels={self.channels}, ratios={self.ratios}, fast={self.fast}"
+

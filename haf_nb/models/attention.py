@@ -13,10 +13,23 @@ from torch import nn, Tensor
 from .heads import out_size
 
 # %% auto #0
-__all__ = ['CRN_BRANCHES', 'CRNMask']
+__all__ = ['CRN_BRANCHES', 'pooled_normalized', 'CRNMask']
 
 # %% ../../nbs/13_attention.ipynb #8eef4b67
 CRN_BRANCHES = ((3, 32), (5, 32), (7, 20))  # (kernel size, channels) of CRN's three context filters: 84 channels
+
+def pooled_normalized(feat: Tensor,              # [B, C, H', W']
+                      size: tuple[int, int],     # (h, w) adaptive-pooling grid
+                     ) -> Tensor:                # [B, C, h, w] = adaptive_avg_pool2d(feat / ‖feat‖_C, size)
+    "Adaptive average of the L2-normalised map, one band of rows per output row: the normalised map is never written whole."
+    H, h = feat.shape[-2], size[0]
+    inv = 1 / torch.linalg.vector_norm(feat.float(), dim=1, keepdim=True).clamp_min(1e-12)   # [B, 1, H', W']
+    rows = []
+    for i in range(h):                                                   # adaptive bins: [⌊iH/h⌋, ⌈(i+1)H/h⌉)
+        s, e = (i * H) // h, -(-(i + 1) * H // h)
+        band = (feat[:, :, s:e].float() * inv[:, :, s:e]).to(feat.dtype)   # [B, C, e−s, W'] normalised rows (in cache)
+        rows.append(F.adaptive_avg_pool2d(band, (1, size[1])))          # [B, C, 1, w]
+    return torch.cat(rows, 2)                                            # [B, C, h, w]
 
 class CRNMask(nn.Module):
     "CRN-style contextual reweighting mask for one level: m = Up(ReLU(Σ_c ReLU(multi-scale conv(context)) + b)) ≥ 0."
@@ -26,9 +39,10 @@ class CRNMask(nn.Module):
                  branches: Sequence[tuple[int, int]] = CRN_BRANCHES, # (kernel, channels) per context filter
                  normalize_input: bool = True,   # L2-normalise the features over channels first
                  lr_mult: float = 1.0,           # CRN trains these convolutions with a 10× learning rate; read by the optimiser setup (default off)
+                 fast: bool = False,             # True: pool the normalised map band by band (exact; opt-in until measured faster)
                 ):
         super().__init__()
-        self.channels, self.context_stride, self.normalize_input, self.lr_mult = channels, context_stride, normalize_input, lr_mult
+        self.channels, self.context_stride, self.normalize_input, self.lr_mult, self.fast = channels, context_stride, normalize_input, lr_mult, fast
         self.convs = nn.ModuleList(nn.Conv2d(channels, n, k, padding=k // 2) for k, n in branches)
         for c in self.convs: nn.init.xavier_uniform_(c.weight); nn.init.zeros_(c.bias)
         self.bias = nn.Parameter(torch.zeros(1))    # the 1×1 convolution to one channel: weights fixed to 1, bias learnt
@@ -40,8 +54,11 @@ class CRNMask(nn.Module):
         "The pooled context X' [B, C, h', w'] the filters look at."
         if feat.shape[1] != self.channels:
             raise ValueError(f"CRNMask({self.channels}) got a map with {feat.shape[1]} channels.")
-        x = F.normalize(feat.float(), dim=1).to(feat.dtype) if self.normalize_input else feat   # [B, C, H', W']
-        x = F.adaptive_avg_pool2d(x, out_size(*image_size, self.context_stride))               # [B, C, h, w] conv5 grid
+        grid = out_size(*image_size, self.context_stride)
+        if self.normalize_input and self.fast: x = pooled_normalized(feat, grid)                # [B, C, h, w] conv5 grid
+        else:
+            x = F.normalize(feat.float(), dim=1).to(feat.dtype) if self.normalize_input else feat   # [B, C, H', W']
+            x = F.adaptive_avg_pool2d(x, grid)                                                    # [B, C, h, w] conv5 grid
         k = (min(3, x.shape[-2]), min(3, x.shape[-1]))                                          # tiny grids: smaller window
         return F.avg_pool2d(x, k, stride=2, ceil_mode=True)                                     # [B, C, h', w']
 

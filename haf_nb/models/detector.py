@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['DET_TYPES', 'l2_normalize', 'local_mean', 'peakiness_terms', 'peakiness_score', 'd2_score', 'image_normalize',
-           'default_dilation', 'DetectionScore', 'fuse_scores']
+__all__ = ['DET_TYPES', 'l2_normalize', 'local_mean', 'peakiness_terms', 'peakiness_score', 'peakiness_score_banded', 'd2_score',
+           'image_normalize', 'default_dilation', 'DetectionScore', 'fuse_scores']
 
 # %% ../../nbs/14_detector.ipynb #efa3fade
 def l2_normalize(x: Tensor,        # e.g. [B, C, H, W] dense features
@@ -55,6 +55,36 @@ def peakiness_score(y: Tensor, dilation: int = 1) -> Tensor:
     alpha, beta = peakiness_terms(y, dilation)
     return (alpha * beta).amax(dim=1, keepdim=True)
 
+# %% ../../nbs/14_detector.ipynb #dec3ed84
+def _pad_rows(lo: int, hi: int, n: int, mode: str, device=None) -> Tensor:
+    "Source row of padded rows lo..hi−1 of an n-row map: 'reflect' (no edge repeat) or 'replicate'."
+    r = torch.arange(lo, hi, device=device)
+    if mode == 'reflect': r = torch.where(r < 0, -r, torch.where(r > n - 1, 2 * (n - 1) - r, r))
+    return r.clamp(0, n - 1)
+
+def peakiness_score_banded(x: Tensor,                    # [B, C, H, W] features (not yet divided by μ)
+                           dilation: int = 1,            # δ of the spatial neighbourhood
+                           mu: Tensor | float = 1.0,     # μ: the score is that of x / μ
+                           block_bytes: int = 4 << 20,   # bytes of one band (its temporaries stay in cache)
+                          ) -> Tensor:                   # [B, 1, H, W] = peakiness_score(x / μ, δ)
+    "`peakiness_score(x / μ, δ)` one band of rows at a time: no full-size padded map, α, β or α·β."
+    B, C, H, W = x.shape
+    d = int(dilation)
+    mode = 'reflect' if d < H and d < W else 'replicate'                # as local_mean
+    rows = max(4 * d, block_bytes // max(1, 4 * B * C * W))
+    out = []
+    for y0 in range(0, H, rows):
+        b = min(H, y0 + rows) - y0
+        yp = x.index_select(2, _pad_rows(y0 - d, y0 + b + d, H, mode, x.device)).float() / mu   # [B, C, b+2δ, W]
+        yp = F.pad(yp, [d, d, 0, 0], mode=mode)                          # [B, C, b+2δ, W+2δ] the padded map's band
+        r3 = yp[..., 0:W] + yp[..., d:d + W] + yp[..., 2 * d:2 * d + W]  # [B, C, b+2δ, W]
+        lm = (r3[..., 0:b, :] + r3[..., d:d + b, :] + r3[..., 2 * d:2 * d + b, :]) / 9   # [B, C, b, W] local mean
+        y = yp[..., d:d + b, d:d + W]                                     # [B, C, b, W] the band itself
+        alpha = F.softplus(y - lm)                                        # [B, C, b, W]
+        beta = F.softplus(y - y.mean(dim=1, keepdim=True))                # [B, C, b, W]
+        out.append((alpha * beta).amax(dim=1, keepdim=True))              # [B, 1, b, W]
+    return torch.cat(out, 2)                                              # [B, 1, H, W]
+
 # %% ../../nbs/14_detector.ipynb #3993ce3e
 def d2_score(feat: Tensor,          # [B, C, H, W] dense features
              dilation: int = 1,     # δ of the 3×3 soft local-max window (1 in D2-Net)
@@ -92,11 +122,12 @@ class DetectionScore(nn.Module):
                  det_type: str = 'peakiness',  # 'peakiness' (ASLFeat) or 'd2' (D2-Net)
                  dilation: int = 1,            # δ_l; use `default_dilation(stride, out_stride)` = u_l ([CHOICE])
                  decay: float = 0.99,          # EMA decay of μ (peakiness only)
+                 fast: bool = False,           # True: peakiness band by band (exact; opt-in: slower in training here)
                 ):
         super().__init__()
         if det_type not in DET_TYPES: raise ValueError(f"Unknown det_type {det_type!r}: expected one of {DET_TYPES}.")
         if int(dilation) != dilation or dilation < 1: raise ValueError(f"dilation must be a positive integer, got {dilation!r}")
-        self.det_type, self.dilation, self.decay = det_type, int(dilation), decay
+        self.det_type, self.dilation, self.decay, self.fast = det_type, int(dilation), decay, fast
         self.register_buffer('moving_max', torch.ones(()))   # μ: ASLFeat's moving_instance_max
 
     def raw(self, feat: Tensor) -> Tensor:
@@ -106,6 +137,7 @@ class DetectionScore(nn.Module):
         if self.training:
             with torch.no_grad():
                 self.moving_max.mul_(self.decay).add_((1 - self.decay) * f.detach().amax())
+        if self.fast: return peakiness_score_banded(f, self.dilation, self.moving_max)
         return peakiness_score(f / self.moving_max, self.dilation)
 
     def forward(self, feat: Tensor, # [B, C, H', W'] fused level features F~_l

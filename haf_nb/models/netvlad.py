@@ -54,10 +54,11 @@ class NetVLAD(nn.Module):
                  dim: int = 128,                # C, descriptor channels
                  normalize_input: bool = True,  # L2-normalise each input location first (off when already unit-norm)
                  fp32: bool = True,             # run the VLAD core in fp32 under autocast (see the precision note)
+                 fast: bool = False,            # True: the location-major form (one pass, no transposed copies; exact; opt-in)
                 ):
         super().__init__()
         if num_clusters < 1 or dim < 1: raise ValueError(f"Expected num_clusters >= 1 and dim >= 1; got {num_clusters}, {dim}.")
-        self.num_clusters, self.dim, self.normalize_input, self.fp32 = num_clusters, dim, normalize_input, fp32
+        self.num_clusters, self.dim, self.normalize_input, self.fp32, self.fast = num_clusters, dim, normalize_input, fp32, fast
         self.conv = nn.Conv2d(dim, num_clusters, kernel_size=1, bias=False)    # w_k: [K, C, 1, 1]
         self.centroids = nn.Parameter(torch.rand(num_clusters, dim))          # c_k: [K, C] (placeholder until init)
         self.register_buffer('initialized', torch.zeros((), dtype=torch.bool))
@@ -68,7 +69,7 @@ class NetVLAD(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"num_clusters={self.num_clusters}, dim={self.dim}, normalize_input={self.normalize_input}, "
-                f"fp32={self.fp32}, initialized={bool(self.initialized)}")
+                f"fp32={self.fp32}, fast={self.fast}, initialized={bool(self.initialized)}")
 
     def _load_from_state_dict(self, *args, **kwargs):
         self._ok = False                                    # re-check the loaded `initialized` flag on next use
@@ -97,7 +98,24 @@ class NetVLAD(nn.Module):
         logits = F.conv2d(x, self.conv.weight.to(x.dtype)).flatten(2)       # [B, K, N]  w_k^T d
         return x, F.softmax(logits.float(), dim=1).to(x.dtype)             # softmax over K, always in fp32
 
+    def _core_fast(self, x: Tensor, weight: Tensor | None) -> Tensor:     # -> [B, K, C]
+        "Location-major: D [B, N, C] (a view of a channels_last map), the input norm folded into the two products."
+        B, C = x.shape[:2]
+        X = x.permute(0, 2, 3, 1).reshape(B, -1, C)                         # [B, N, C]  d_n as rows
+        logits = X @ self.conv.weight.view(-1, C).to(X.dtype).T             # [B, N, K]  w_k^T x_n
+        inv = None
+        if self.normalize_input:                                            # w_k^T (x/‖x‖) = (w_k^T x)/‖x‖
+            inv = 1 / torch.linalg.vector_norm(X.float(), dim=2, keepdim=True).clamp_min(1e-12)   # [B, N, 1]
+            logits = logits.float() * inv
+        a = F.softmax(logits.float(), dim=2)                                # [B, N, K] softmax over K, in fp32
+        if weight is not None: a = a * weight.reshape(B, -1, 1).float()    # [B, N, K] * [B, N, 1]
+        mass = a.sum(dim=1)                                                 # [B, K]  Σ_n a_kn
+        if inv is not None: a = a * inv                                     # Σ_n a_kn x_n/‖x_n‖
+        agg = a.to(X.dtype).transpose(1, 2) @ X                             # [B, K, N] @ [B, N, C] -> [B, K, C]
+        return agg - mass.unsqueeze(2).to(agg.dtype) * self.centroids.to(agg.dtype).unsqueeze(0)   # [B, K, C]
+
     def _core(self, x: Tensor, weight: Tensor | None) -> Tensor:          # -> [B, K, C]
+        if self.fast: return self._core_fast(x, weight)
         x, a = self._assign(x)                                              # [B, C, H, W], [B, K, N]
         if weight is not None: a = a * weight.flatten(2).to(a.dtype)       # [B, K, N] * [B, 1, N]
         return vlad_residuals(x.flatten(2), a, self.centroids.to(x.dtype)) # [B, K, C]
