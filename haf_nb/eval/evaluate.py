@@ -77,9 +77,13 @@ def descriptor_cache_key(model_fp: str,                 # model_fingerprint(mode
                          alpha: Sequence[float] | None = None, # level weights α used by `describe`
                          boxes: Sequence | None = None, # crop boxes per image (the Oxford/Paris crop protocol)
                         ) -> str:
-    "A 20-hex-digit key for one set of cached descriptors (the images' names only count when there is no file list)."
+    "A 20-hex-digit key for one set of cached descriptors: it changes when any image file is replaced or touched."
     if files is not None:   # the files determine the images: the same database under two query sets shares its cache
-        what = {'files': hashlib.sha1('\n'.join(map(str, files)).encode()).hexdigest()}
+        h = hashlib.sha1()
+        for p in files:     # name, size and modification time of every file, as `feature_cache_key` does
+            try: st = Path(p).stat(); h.update(f'{p}|{st.st_size}|{st.st_mtime_ns}\n'.encode())
+            except FileNotFoundError: h.update(f'{p}|missing\n'.encode())   # describing it will say so
+        what = {'files': h.hexdigest()}
     else: what = {'dataset': dataset, 'split': split, 'part': part}
     return _sha1({'model': model_fp, **what, 'n': n, 'transform': transform_info(transform) if transform is not None else None,
                   'alpha': None if alpha is None else [float(a) for a in alpha], 'boxes': boxes})[:20]
@@ -220,6 +224,7 @@ def evaluate_geo(model: nn.Module | Callable,      # has describe(x) -> [B, D] (
                 ) -> dict:
     "Recall@N, the recall curve and the precision–recall curve of `model` on `geo`, with the full setup."
     t0 = time.perf_counter(); seed_everything(seed)
+    if hasattr(geo, 'verify_files'): geo.verify_files()   # every image exists and is non-empty, before any work
     transforms = {'db': make_transform(image_size if image_size is not None else (getattr(geo, 'db_policy', None) or 'pitts')),
                   'q': make_transform(image_size if image_size is not None else (getattr(geo, 'q_policy', None) or 'pitts'))}
     fp = model_fingerprint(model) if cache else None
