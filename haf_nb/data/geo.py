@@ -18,11 +18,11 @@ from ..core import atomic_write, safe_load_npy
 from .transforms import ImageListDataset, check_files
 
 # %% auto #0
-__all__ = ['EXPECTED_COUNTS', 'PITTS_FIELDS', 'TOKYOTM_FIELDS', 'OWN_KINDS', 'radius_neighbors', 'NegativeSets', 'GeoDataset',
+__all__ = ['EXPECTED_COUNTS', 'PITTS_FIELDS', 'TOKYOTM_FIELDS', 'radius_neighbors', 'NegativeSets', 'GeoDataset',
            'DatasetCountError', 'check_split_counts', 'DbStruct', 'parse_dbstruct', 'write_dbstruct',
            'write_test_images', 'load_pitts', 'load_tokyotm', 'load_tokyo247', 'DataRepairWarning', 'load_gt_npy',
-           'load_gt_csv', 'frame_files', 'load_vprbench', 'load_gardens_point', 'load_dvgl', 'gps_to_utm',
-           'load_gps_csv', 'open_own_dataset', 'open_train_val', 'write_own_fixtures', 'load_synthcity', 'load_gt_npz']
+           'load_gt_csv', 'frame_files', 'load_vprbench', 'load_gardens_point', 'load_dvgl', 'load_synthcity',
+           'load_gt_npz']
 
 # %% ../../nbs/02a_data_geo.ipynb #271b0f94
 def radius_neighbors(ref: np.ndarray,     # [N, 2] database coordinates (m)
@@ -735,161 +735,6 @@ def load_dvgl(folder: str | Path,          # e.g. datasets/pitts30k/images/test 
     check_split_counts(name, split, len(dbp), len(qp), enabled=check_counts, source=folder)
     return GeoDataset(name, split, dbp, qp, udb, uq, pos_dist, train_pos_dist, db_policy=policy, q_policy=policy,
                       meta={'folder': str(folder)})
-
-# %% ../../nbs/02a_data_geo.ipynb #b6d5151b
-_PARTS = {'db': 'db', 'database': 'db', 'ref': 'db', 'reference': 'db',
-          'query': 'query', 'queries': 'query', 'q': 'query'}
-
-def _read_gps_rows(path: Path) -> list[dict]:
-    "The rows of a name,latitude,longitude[,split] CSV, checked (header, numbers, ranges)."
-    import csv as _csv
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"GPS CSV not found: {str(path)!r} (expected name,latitude,longitude rows).")
-    with open(path, newline='') as f: rows = list(_csv.DictReader(f))
-    cols = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
-    need = [c for c in ('name', 'latitude', 'longitude') if c not in cols]
-    if not rows or need:
-        raise ValueError(f"{str(path)!r}: expected a header with name,latitude,longitude (and optionally split) and at "
-                         f"least one row; got columns {sorted(cols)} and {len(rows)} rows (missing {need}).")
-    out = []
-    for k, r in enumerate(rows, 2):
-        try: lat, lon = float(r[cols['latitude']]), float(r[cols['longitude']])
-        except (TypeError, ValueError):
-            raise ValueError(f"{str(path)!r} line {k}: latitude/longitude must be numbers, got {r[cols['latitude']]!r}, "
-                             f"{r[cols['longitude']]!r}.") from None
-        if not (-80 <= lat <= 84 and -180 <= lon <= 180):
-            raise ValueError(f"{str(path)!r} line {k}: ({lat}, {lon}) is outside UTM's range (latitude -80..84, "
-                             f"longitude -180..180); are latitude and longitude swapped?")
-        out.append({'name': r[cols['name']].strip(), 'lat': lat, 'lon': lon, 'file': path,
-                    'split': (r.get(cols['split'], '') or '').strip().lower() if 'split' in cols else None})
-    return out
-
-def gps_to_utm(lat: np.ndarray,   # [N] latitudes (degrees, WGS84)
-               lon: np.ndarray,   # [N] longitudes
-               what: str = 'the images', # for messages
-              ) -> tuple[np.ndarray, str]:
-    "[N, 2] UTM easting, northing (m) in the one zone of all points, and that zone (e.g. '56J'); mixed zones refused."
-    try: import utm
-    except ImportError: raise ImportError("GPS coordinates need the `utm` package: pip install utm") from None
-    lat, lon = np.asarray(lat, float).reshape(-1), np.asarray(lon, float).reshape(-1)
-    zones = sorted({(utm.latlon_to_zone_number(a, o), utm.latitude_to_zone_letter(a) if a >= 0 else 'S') for a, o in zip(lat, lon)})
-    nums = sorted({z for z, _ in zones}); hemis = sorted({'N' if a >= 0 else 'S' for a in lat})
-    if len(nums) > 1 or len(hemis) > 1:
-        raise ValueError(f"{what} span several UTM zones ({nums}, hemispheres {hemis}); distances across zones are not "
-                         f"metric in one frame. Split the data by zone (one dataset per zone).")
-    e, n, z, letter = utm.from_latlon(lat, lon, force_zone_number=nums[0])
-    return np.stack([e, n], 1), f"{z}{letter}"                                  # [N, 2]
-
-def load_gps_csv(db_csv: str | Path,                # database CSV, or one CSV with a `split` column
-                 q_csv: str | Path | None = None,   # query CSV (None: `db_csv` has a split column)
-                 subset: str | None = None,         # with a split column: 'train', 'val' or 'test' (None: db/query rows)
-                 root: str | Path | None = None,    # folder the names are relative to (default: each CSV's folder)
-                 name: str | None = None,           # dataset name (default: the CSV's folder name)
-                 pos_dist: float = 25.0, train_pos_dist: float = 10.0,
-                 policy: str | tuple[int, int] | None = None, # resize policy recorded in db/q_policy (None: the caller's)
-                ) -> GeoDataset:
-    "A GeoDataset from images + `name,latitude,longitude` CSV(s): two files, or one with a split column."
-    rows = _read_gps_rows(Path(db_csv))
-    if q_csv is not None:
-        db, q = rows, _read_gps_rows(Path(q_csv))
-    else:
-        if rows[0]['split'] is None:
-            raise ValueError(f"{str(db_csv)!r} has no split column: give a query CSV too (csv:DB.csv,Q.csv), or add "
-                             f"a split column with db/query values.")
-        want = {'db': {f'{subset}_db', f'{subset}_database'} if subset else {k for k, v in _PARTS.items() if v == 'db'},
-                'query': {f'{subset}_query', f'{subset}_q', f'{subset}_queries'} if subset else
-                         {k for k, v in _PARTS.items() if v == 'query'}}
-        if subset == 'test' and not any(r['split'] in want['db'] for r in rows):   # 'db'/'query' rows are the test set
-            want = {p: {k for k, v in _PARTS.items() if v == p} for p in ('db', 'query')}
-        db, q = ([r for r in rows if r['split'] in want[p]] for p in ('db', 'query'))
-        if not db or not q:
-            raise ValueError(f"{str(db_csv)!r}: no {'database' if not db else 'query'} rows for subset {subset!r}; the "
-                             f"split column has {sorted({r['split'] for r in rows})}, expected {sorted(want['db'])} and "
-                             f"{sorted(want['query'])}.")
-    utm_all, zone = gps_to_utm([r['lat'] for r in db + q], [r['lon'] for r in db + q], f"{str(db_csv)!r}")
-    paths = [(Path(root) if root is not None else r['file'].parent) / r['name'] for r in db + q]
-    check_files(paths)                                                              # every image is there
-    ds = GeoDataset(name or Path(db_csv).resolve().parent.name, subset or 'test', paths[:len(db)], paths[len(db):],
-                    utm_all[:len(db)], utm_all[len(db):], pos_dist, train_pos_dist, db_policy=policy, q_policy=policy,
-                    meta={'db_csv': str(db_csv), 'q_csv': None if q_csv is None else str(q_csv), 'utm_zone': zone,
-                          'subset': subset})
-    return ds
-
-# %% ../../nbs/02a_data_geo.ipynb #485ffe04
-OWN_KINDS = ('dvgl', 'vprbench', 'csv')   # dataset spec kinds for data of your own (see the table above)
-
-def _vprbench_gt(folder: Path) -> str:
-    if (folder / 'ground_truth_new.npy').is_file() or (folder / 'vprbench_ground_truth_new.npy').is_file(): return 'npy'
-    if (folder / 'gt_query_to_positive_refs.csv').is_file(): return 'csv'
-    raise FileNotFoundError(f"VPR-Bench folder {str(folder)!r} has no ground_truth_new.npy nor gt_query_to_positive_refs.csv.")
-
-def open_own_dataset(spec: str,                 # 'dvgl:FOLDER', 'vprbench:FOLDER', 'csv:DB.csv,Q.csv' or 'csv:ALL.csv'
-                     subset: str = 'test',      # 'test', 'train' or 'val' (dvgl folders, csv split column)
-                     check_counts: bool = True, # dvgl: the published counts when the split is a known one
-                    ) -> GeoDataset:
-    "One split of your own data from a dataset spec (one part: no ';')."
-    kind, _, arg = spec.partition(':')
-    kind = kind.lower()
-    if kind not in OWN_KINDS: raise ValueError(f"Unknown own-data kind {kind!r} in {spec!r}; expected one of {OWN_KINDS}.")
-    if not arg: raise ValueError(f"{kind} needs a path: {kind}:PATH (got {spec!r}).")
-    if ';' in arg: raise ValueError(f"{spec!r} has a ';' (train;val): that form is for training (open_train_val).")
-    if kind == 'dvgl':
-        folder = Path(arg)
-        if not (folder / 'database').is_dir() and (folder / subset).is_dir(): folder = folder / subset
-        elif subset != 'test' and not (folder / subset).is_dir():
-            raise FileNotFoundError(f"dvgl:{arg} has no {subset}/ split folder; for training give a folder with train/ "
-                                    f"and val/, or dvgl:TRAIN_SPLIT;VAL_SPLIT.")
-        return load_dvgl(folder, check_counts=check_counts)
-    if kind == 'vprbench':
-        folder = Path(arg)
-        if not folder.is_dir(): raise FileNotFoundError(f"VPR-Bench folder not found: {str(folder)!r} (expected ref/, query/ and the ground truth).")
-        if subset != 'test': raise ValueError(f"vprbench:{arg} is one split; training needs vprbench:TRAIN_FOLDER;VAL_FOLDER.")
-        return load_vprbench(folder, gt_source=_vprbench_gt(folder), split='test')
-    files = [f for f in arg.split(',') if f]
-    if len(files) == 2: ds = load_gps_csv(files[0], files[1])
-    elif len(files) == 1: ds = load_gps_csv(files[0], subset=subset)
-    else: raise ValueError(f"csv: expects DB.csv,Q.csv or one CSV with a split column; got {len(files)} files in {spec!r}.")
-    ds.split = subset
-    return ds
-
-def open_train_val(spec: str,                 # 'KIND:TRAIN;VAL' (any own kind), 'dvgl:ROOT' (train/, val/) or 'csv:ALL.csv'
-                   check_counts: bool = True,
-                  ) -> tuple[GeoDataset, GeoDataset]:
-    "The (train, val) splits of your own data from one dataset spec."
-    kind = spec.partition(':')[0].lower()
-    if ';' in spec:
-        a, b = spec.split(';', 1)
-        if b.partition(':')[0].lower() not in OWN_KINDS: b = f'{kind}:{b}'   # the kind carries over
-        tr, va = open_own_dataset(a, 'test', check_counts), open_own_dataset(b, 'test', check_counts)
-        tr.split, va.split = 'train', 'val'
-        return tr, va
-    return open_own_dataset(spec, 'train', check_counts), open_own_dataset(spec, 'val', check_counts)
-
-# %% ../../nbs/02a_data_geo.ipynb #f4575671
-def write_own_fixtures(folder: str | Path,          # where to write (gps/ and vprbench/ inside)
-                       n_db: int = 12,              # database images per split (10 m / 5 m apart)
-                       n_q: int = 4,                # queries per split
-                       size: tuple[int, int] = (48, 64), # (H, W) of the random images
-                       seed: int = 0,
-                      ) -> dict[str, str]:
-    "Tiny own-data fixtures: images + a GPS CSV with a split column, and VPR-Bench train/val/test folders; their specs."
-    folder, rows = Path(folder), ['name,latitude,longitude,split']
-    for s, sub in enumerate(('train', 'val', 'test')):            # one street per split, 1 km apart (zone 56J)
-        lat0, lon = -27.4770 - 0.009 * s, 153.0280
-        for part, n, off in (('db', n_db, 0.0), ('query', n_q, 3.0)):
-            names = [f'{sub}/{part}/{k:03d}.jpg' for k in range(n)]
-            write_test_images(folder / 'gps', names, size, seed + 10 * s + (part == 'query'))
-            step = 10.0 if part == 'db' else 10.0 * n_db / n                    # metres between images
-            rows += [f'{nm},{lat0 + (k * step + off) / 111_320:.7f},{lon},{sub}_{part}' for k, nm in enumerate(names)]
-        vr = folder / 'vprbench' / sub                              # frame-aligned: query frame k sees ref frames k±1
-        write_test_images(vr / 'ref', [f'{k:07d}.jpg' for k in range(n_db)], size, seed + 100 + s)
-        write_test_images(vr / 'query', [f'{k:07d}.jpg' for k in range(0, n_db, n_db // n_q)], size, seed + 200 + s)
-        (vr / 'gt_query_to_positive_refs.csv').write_text('query_index,positive_ref_indices\n' + ''.join(
-            f"{k},{' '.join(str(j) for j in range(max(0, k - 1), min(n_db, k + 2)))}\n" for k in range(0, n_db, n_db // n_q)))
-    (folder / 'gps' / 'all.csv').write_text('\n'.join(rows) + '\n')
-    v = folder / 'vprbench'
-    return {'csv': f"csv:{folder / 'gps' / 'all.csv'}", 'vprbench': f'vprbench:{v / "test"}',
-            'vprbench_train': f'vprbench:{v / "train"};{v / "val"}'}
 
 # %% ../../nbs/02a_data_geo.ipynb #884928d1
 def _synthcity_expected(meta: dict, split: str, condition: str) -> tuple[int, int] | None:

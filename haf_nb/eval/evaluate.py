@@ -391,7 +391,7 @@ def open_dataset(spec: str,                            # e.g. 'synthcity:demo:te
     name = name.lower()
     arg = lambda i, default: args[i] if len(args) > i and args[i] else default
     if name in ('dvgl', 'vprbench', 'csv'):                 # your own data: haf_nb.data.geo.open_own_dataset
-        from haf_nb.data.geo import open_own_dataset
+        from haf_nb.data.own import open_own_dataset
         return open_own_dataset(f"{name}:{':'.join(args)}", 'test', **cc)
     if name == 'synthcity':
         from haf_nb.data.geo import load_synthcity
