@@ -32,7 +32,8 @@ def fallback_transform(checkpoint: str | Path, # a checkpoint without a stored t
     cfg = Path(checkpoint).parent / 'config.json'
     if cfg.is_file():
         try:
-            d = json.loads(cfg.read_text()); d = d.get('config', d)
+            from haf_nb.train.config import flat_config
+            d = json.loads(cfg.read_text()); d = flat_config(d.get('config', d))
             if isinstance(d.get('image_size'), (list, tuple)) and len(d['image_size']) == 2:
                 return make_transform(tuple(int(v) for v in d['image_size']))
         except (ValueError, TypeError, AttributeError): pass

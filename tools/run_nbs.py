@@ -11,7 +11,7 @@ one of settings.ini's `tst_flags` (`#| slow`, `#| cuda`, `#| notest`) are skippe
 
 Modes
   test (default)  outputs are discarded; what `make test` runs (and so CI).
-  --write         the executed notebooks are written back in place with their outputs (skipped cells keep no
+  --write         the executed notebooks are written back in place with their outputs (skipped cells keep the
                   output), then `nbdev_clean` strips execution counts and metadata; what `make notebooks` runs.
                   Figures are embedded as image/png (matplotlib's inline backend; MPLBACKEND is set to it); a
                   PNG over 150 kB is stored as a 256-colour PNG so that the repository stays small.
@@ -83,7 +83,7 @@ def run_one(path: str, skip_flags: list[str], force_flags: list[str], write: boo
             for i, c in enumerate(nb.cells):
                 if c.cell_type != 'code': continue
                 if i in skip:
-                    c.outputs, c.execution_count = [], None; res['skipped'] += 1; continue
+                    c.execution_count = None; res['skipped'] += 1; continue   # keeps the outputs of its last full run
                 client.execute_cell(c, i)
     except Exception as e:                          # CellExecutionError, timeout, dead kernel, ...
         res['ok'] = False

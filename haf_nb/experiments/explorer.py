@@ -19,6 +19,7 @@ from .figures import FigureSetup
 from .model_figures import blend_heatmap, to_hwc
 from ..models.pca import check_alpha, fuse_levels
 from ..eval.score import unragged          # the prediction files' ragged lists
+from ..train.config import flat_config
 
 # %% auto #0
 __all__ = ['GOOD', 'BAD', 'fused_search', 'image_getter', 'RetrievalExplorer']
@@ -383,7 +384,7 @@ def _from_outputs(cls, outputs: str | Path,          # the reproduction's folder
     model = run_model(outputs / 'runs', run, map_location=device) if maps else None
     cfg = {}
     if (outputs / 'runs' / run / 'config.json').is_file(): cfg = json.loads((outputs / 'runs' / run / 'config.json').read_text())
-    size = tuple(cfg.get('config', {}).get('image_size') or (240, 320))
+    size = tuple(flat_config(cfg.get('config', {})).get('image_size') or (240, 320))
     fn = None
     if model is not None:
         t = make_transform(size)

@@ -24,6 +24,7 @@ from ..models.detector import fuse_scores
 from ..models.pca import alpha_grid
 from .figures import (METHOD_ORDER, method_key, method_style, sort_methods, FigureSetup, setup_from_result, add_caption, save_figure, plot_pr_by_method, recall_curve_from_correct, plot_recall_by_method, read_training_log, plot_training_curves, alpha_to_xy, xy_to_alpha, plot_alpha_simplex, with_rank_loss)
 from .model_figures import (FrameworkShapes, framework_shapes, draw_framework, attention_maps, to_hwc, normalize_map, blend_heatmap, plot_attention_grid, attention_figure, figure_images)
+from ..train.config import flat_config
 
 # %% auto #0
 __all__ = ['RunName', 'parse_run_name', 'split_prediction_name', 'BenchmarkRuns', 'read_prediction_meta', 'load_prediction_runs',
@@ -224,7 +225,7 @@ def make_figures(out_dir: str | Path,                   # where the PNGs go (the
         haf = run_model(runs_dir, f'{prefix}haf-s0', models)
         if haf is None: say(f'  figures: skipped {fname} (no {prefix}haf-s0 model)'); continue
         crn = run_model(runs_dir, f'{prefix}crn-s0', models)
-        cfg = _run_config(runs_dir, f'{prefix}haf-s0').get('config', {})
+        cfg = flat_config(_run_config(runs_dir, f'{prefix}haf-s0').get('config', {}))
         size = tuple(cfg.get('image_size') or (240, 320))
         dataset = cfg.get('dataset', 'n/a')
         if prefix == '':
@@ -267,7 +268,7 @@ def make_figures(out_dir: str | Path,                   # where the PNGs go (the
         alpha = cfg.get('train_alpha') or [1.0]
         if all(f'rank{l + 1}' in lg for l in range(len(alpha))): lg = with_rank_loss(lg, alpha)
         by_track.setdefault(rn.prefix, {}).setdefault(rn.method, []).append(lg)
-        cfgs.setdefault(rn.prefix, []).append((rn, cfg.get('config', {})))
+        cfgs.setdefault(rn.prefix, []).append((rn, flat_config(cfg.get('config', {}))))
     for prefix, logs in sorted(by_track.items()):
         rc = cfgs[prefix][0][1]
         key = 'rank_loss' if all('rank_loss' in lg for v in logs.values() for lg in v) else 'loss'

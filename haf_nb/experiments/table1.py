@@ -11,6 +11,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..core import atomic_write
+from ..train.config import flat_config
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_COLUMNS', 'PAPER_TABLE2', 'ROW_ORDER', 'ROW_LABELS', 'SPACES', 'mean_std', 'format_pm',
@@ -114,7 +115,7 @@ def _setup_lines(results: dict) -> list[str]:
     for tname, t in results['tracks'].items():
         runs = [r for r in results['runs'].values() if r['track'] == tname and r['mode'] == 'cheap']
         if not runs: continue
-        c = runs[0]['config']
+        c = flat_config(runs[0]['config'])                 # the resolved config, in sections or flat (older runs)
         mo = c.get('model_overrides', {})
         lines.append(f"- **{t['tier']}** — {results['tiers'][t['tier']]}. Training: preset `{t['train_preset']}` "
                      f"({c['dataset']}, queries {c['queries']}, images {c['image_size'][0]}×{c['image_size'][1]}, "

@@ -28,8 +28,8 @@ from ..data.download import require
 
 # %% auto #0
 __all__ = ['SECTIONS', 'RUNTIME_FIELDS', 'TINY_TRAIN_CITY', 'CPU_MODEL', 'TRAIN_PRESETS', 'DataConfig', 'ModelSpec', 'LossConfig',
-           'MiningConfig', 'OptimConfig', 'ComputeConfig', 'TrainConfig', 'config_diff', 'get_train_config',
-           'load_run_data']
+           'MiningConfig', 'OptimConfig', 'ComputeConfig', 'TrainConfig', 'config_diff', 'flat_config',
+           'get_train_config', 'load_run_data']
 
 # %% ../../nbs/21a_train_config.ipynb #f4c92cee
 def _tuples(obj, names: Sequence[str]):
@@ -208,6 +208,14 @@ def config_diff(a: TrainConfig, b: TrainConfig, ignore: Iterable[str] = RUNTIME_
     "`{field: (a's value, b's value)}` for the fields that differ (JSON-normalised), except `ignore`."
     da, db = json.loads(json.dumps(a.flat())), json.loads(json.dumps(b.flat()))
     return {k: (da[k], db[k]) for k in da if k not in set(ignore) and da[k] != db[k]}
+
+def flat_config(d: dict) -> dict:
+    "Field -> value (JSON types) of a config dict written by `TrainConfig.to_dict()` (sections) or by an older, flat run."
+    if not isinstance(d, dict) or not d: return {}
+    try: return json.loads(json.dumps(TrainConfig.from_dict(d).flat()))
+    except (ValueError, TypeError):   # not a TrainConfig: merge the sections' fields, keep the rest
+        return {**{k: v for v in d.values() if isinstance(v, dict) for k, v in v.items()},
+                **{k: v for k, v in d.items() if not isinstance(v, dict)}}
 
 # %% ../../nbs/21a_train_config.ipynb #b44b4192
 _CPU_COMMON = dict(model='haf-cpu', optimizer='adam', lr=1e-3, weight_decay=1e-4, lr_step=5, lr_gamma=0.5,
