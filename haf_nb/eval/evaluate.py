@@ -17,6 +17,7 @@ from ..core import (atomic_save, atomic_write, check_overwrite, get_device, mach
                          resolve_cache_dir, resolve_data_root, seed_everything)
 from ..data.transforms import ImageListDataset, ImageTransform, make_loader, make_transform
 from .search import resolve_backend, search
+from ..data.feeders import autocast, autocast_dtype
 from .score import RETRIEVAL_PROTOCOLS, score_geo, score_retrieval
 
 # %% auto #0
@@ -137,14 +138,14 @@ def extract_descriptors(model: nn.Module | Callable,   # has describe(x) -> [B, 
         model.eval().to(dev)
         if channels_last: model.to(memory_format=torch.channels_last)
     fn = _describe_fn(model, alpha)
-    amp_dtype = torch.bfloat16 if dev.type == 'cuda' and torch.cuda.is_bf16_supported() else torch.float16
+    amp_dtype = autocast_dtype('auto' if amp else 'off', dev)            # the project's one policy: bf16/fp16 on CUDA only
     loader = make_loader(dataset, batch_size=batch_size, num_workers=num_workers, device=dev, bucket=bucket)
     out, seen = None, torch.zeros(n, dtype=torch.int32)
     with torch.inference_mode():
         for x, idx in progress(loader, desc=desc, total=len(loader), disable=None if show_progress is None else not show_progress):
             x = x.to(dev, non_blocking=True)                                   # [B, 3, H, W]
             if channels_last: x = x.contiguous(memory_format=torch.channels_last)
-            with torch.autocast(device_type=dev.type, dtype=amp_dtype, enabled=amp and dev.type == 'cuda'):
+            with autocast(dev, amp_dtype):
                 d = _as_descriptors(fn(x)).float().cpu()                        # [B, D]
             if out is None: out = torch.empty(n, d.shape[1], dtype=torch.float32)
             idx = torch.as_tensor(idx, dtype=torch.long)
@@ -238,8 +239,6 @@ def evaluate_geo(model: nn.Module | Callable,      # has describe(x) -> [B, D] (
         descs[part] = extract_descriptors(model, ds, cache_key=key, desc=f'{geo.name} {part}',
                                           bucket=_variable_size(t) and hasattr(ds, 'output_sizes'), **common)
     t_desc = time.perf_counter()
-    place_ids = getattr(geo, 'db_place_ids', None)
-    nms = place_ids is not None if nms is None else nms
     be, _ = resolve_backend(backend, min(descs['db'].shape[0], max(max(ns), max_n)), device)
     metrics, preds = score_geo(descs['q'], descs['db'], geo, ns=ns, max_n=max_n, pos_radius=pos_radius, nms=nms,
                                no_positive=no_positive, metric=metric, backend=backend, device=device)   # the one ranking

@@ -58,9 +58,9 @@ def rank_geo(q: Tensor | np.ndarray,    # query descriptors [Nq, D]
         kept = spatial_nms(idx, place_ids, k)[:, :depth]                      # one image per place
         scores, idx = scores_at(scores, idx, kept), kept
     idx = pad_ranking(idx, depth)[:, :depth]                                   # [Nq, depth]
-    scores = np.pad(np.asarray(scores, np.float32), ((0, 0), (0, depth - scores.shape[1])), constant_values=np.nan)[:, :depth] \
-        if scores.shape[1] < depth else np.asarray(scores, np.float32)[:, :depth]
-    return scores, idx
+    scores = np.asarray(scores, np.float32)
+    if scores.shape[1] < depth: scores = np.pad(scores, ((0, 0), (0, depth - scores.shape[1])), constant_values=np.nan)
+    return scores[:, :depth], idx
 
 # %% ../../nbs/25_score.ipynb #c04bde2a
 def _split_no_positive(positives: list[np.ndarray], convention: str, where: str) -> tuple[np.ndarray, int]:

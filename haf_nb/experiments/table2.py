@@ -153,7 +153,8 @@ def discuss_table2(results: dict) -> list[str]:
 def _backbone_of(results: dict) -> str | None:
     "The backbone of the reproduction's HAF runs (from a run's resolved config), for the simplex's corner names."
     from haf_nb.train.config import TrainConfig
-    for r in (results.get('runs') or {}).values() if isinstance(results.get('runs'), dict) else (results.get('runs') or []):
+    runs = results.get('runs') or {}                               # reproduce writes {run name: record}
+    for r in (runs.values() if isinstance(runs, dict) else runs):
         cfg = r.get('config') if isinstance(r, dict) else None
         if cfg:
             try: return TrainConfig.from_dict(cfg).model_config().backbone
