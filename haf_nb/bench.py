@@ -891,24 +891,16 @@ def plot_components(results: dict, # a `run_benchmarks` result with 'components'
     return ax
 
 # %% ../nbs/90_benchmarks.ipynb #347852d0
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb bench`: run the benchmarks, print the report, write bench.json and bench.md."
-    p = argparse.ArgumentParser(prog='haf_nb bench', description="Speed and memory of haf_nb: one-pass pyramid vs the "
-                                "official three trunks, per-component cost vs the machine's matmul peak, training with and "
-                                "without the frozen-backbone cache, faiss vs torch search, peak memory, GPU throughput.")
-    p.add_argument('--quick', action='store_true', help='the quick preset: under 5 minutes on 2 CPU cores, every ratio')
-    p.add_argument('--preset', choices=list(BENCH_PRESETS), default=None, help='a preset by name (overrides --quick)')
-    p.add_argument('--out', default='outputs', help='folder of bench.json and bench.md (default: outputs)')
-    p.add_argument('--device', default='cpu', help="'cpu' (default), 'cuda', 'cuda:N' or 'auto'")
-    p.add_argument('--overwrite', action='store_true', help='replace existing bench.json / bench.md')
-    p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s)')
-    p.add_argument('--cache-dir', default=None, help='folder for the trainer\'s feature cache and SynthCity')
-    a = p.parse_args(argv)
+def _bench(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import bench_parser, check_output_dir
+    a = bench_parser().parse_args(argv)
+    check_output_dir(a.out, 'output folder'); get_device(a.device)   # before minutes of benchmarks
     if a.threads: torch.set_num_threads(a.threads)
-    try:
-        R = run_benchmarks(quick=a.quick, out_dir=a.out, device=a.device, overwrite=a.overwrite,
-                           settings=a.preset, cache_dir=a.cache_dir)
-    except FileExistsError as e:
-        print(f"haf_nb bench: {e}"); return 2
+    R = run_benchmarks(quick=a.quick, out_dir=a.out, device=a.device, overwrite=a.overwrite, settings=a.preset, cache_dir=a.cache_dir)
     print(f"wrote {Path(a.out) / 'bench.json'} and {Path(a.out) / 'bench.md'}")
     return 1 if R['errors'] else 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb bench`: run the benchmarks, print the report, write bench.json and bench.md."
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb bench', _bench, argv)

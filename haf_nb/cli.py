@@ -26,18 +26,16 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     'bench': ('haf_nb.bench', 'speed and memory benchmarks into outputs/bench.{md,json}'),
 }
 
-class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    "Keeps the epilog's line breaks and appends `(default: ...)` to the help of every argument that has a default."
-    def _get_help_string(self, action): return action.help if action.default is None else super()._get_help_string(action)
-
 def _parser() -> argparse.ArgumentParser:
     from haf_nb import __version__   # haf_nb/__init__.py holds only the version: cheap
-    p = argparse.ArgumentParser(
+    from haf_nb.cli_args import ArgParser
+    p = ArgParser(
         prog='haf_nb',
         description='Hierarchical Attention Fusion for geo-localization: data, models, training, evaluation, '
                     'reproduction and benchmarks. Run `haf_nb <command> --help` for the arguments of a command.',
-        formatter_class=_HelpFormatter,
-        epilog='commands:\n' + '\n'.join(f'  {k:<12} {v[1]}' for k, v in SUBCOMMANDS.items()))
+        epilog='commands:\n' + '\n'.join(f'  {k:<15} {v[1]}' for k, v in SUBCOMMANDS.items()) +
+               '\n\nexit codes: 0 done, 1 a data or file problem, 2 a wrong argument, 3 training diverged, 130 interrupted; '
+               '\nerrors are one line (HAF_DEBUG=1 shows the traceback)')
     p.add_argument('--version', action='version', version=__version__, help='print the version and exit')
     p.add_argument('command', nargs='?', choices=list(SUBCOMMANDS), metavar='command',
                    help='one of: ' + ', '.join(SUBCOMMANDS) + ' (none: print this help)')
@@ -46,18 +44,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, # arguments (default: `sys.argv[1:]`)
         ) -> int:
-    "Entry point of the `haf_nb` console script."
+    "Entry point of the `haf_nb` console script: the exit code (0 done, 1 data, 2 usage, 3 diverged, 130 interrupted)."
     argv = sys.argv[1:] if argv is None else list(argv)
     try: ns = _parser().parse_args(argv)
-    except SystemExit as e:             # --help and --version exit 0 after printing: return 0 to a Python caller
-        if e.code in (0, None): return 0
-        raise                           # a usage error (exit code 2) stays an error
+    except SystemExit as e:             # --help and --version: 0; a usage error: 2 (printed on one line)
+        return e.code if isinstance(e.code, int) else 0
     if ns.command is None: _parser().print_help(); return 0
     from haf_nb.cli_args import PARSERS     # torch-free parsers: --help and bad arguments answered before any heavy import
-    if ns.command in PARSERS:
-        try: PARSERS[ns.command]().parse_args(ns.args)
-        except SystemExit as e:
-            if e.code in (0, None): return 0
-            raise
+    try: PARSERS[ns.command]().parse_args(ns.args)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else 0
     mod = importlib.import_module(SUBCOMMANDS[ns.command][0])
-    return int(mod.cli(ns.args) or 0)
+    return int(mod.cli(ns.args) or 0)      # every command runs through haf_nb.cli_args.run_command
+

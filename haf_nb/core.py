@@ -13,11 +13,14 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from .cli_args import check_output_file
+
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'available_devices', 'get_device', 'Seeded', 'seed_everything', 'find_project_root',
-           'resolve_data_root', 'resolve_cache_dir', 'progress', 'ImageLoadError', 'load_image', 'atomic_write',
-           'atomic_save', 'check_overwrite', 'UnsafeFileError', 'RestrictedUnpickler', 'safe_pickle_load',
-           'safe_load_npy', 'safe_torch_load', 'Timer', 'timeit', 'PeakMemory', 'machine_info', 'machine_summary']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'available_devices', 'DeviceUnavailableError', 'get_device', 'Seeded',
+           'seed_everything', 'find_project_root', 'resolve_data_root', 'resolve_cache_dir', 'progress',
+           'ImageLoadError', 'load_image', 'atomic_write', 'atomic_save', 'check_overwrite', 'UnsafeFileError',
+           'RestrictedUnpickler', 'safe_pickle_load', 'safe_load_npy', 'safe_torch_load', 'Timer', 'timeit',
+           'PeakMemory', 'machine_info', 'machine_summary']
 
 # %% ../nbs/00_core.ipynb #eb75b8bd
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision ImageNet mean, RGB on [0, 1]
@@ -32,6 +35,9 @@ def available_devices() -> list[str]:
     if mps is not None and mps.is_available(): devs.append('mps')
     return devs + ['cpu']
 
+class DeviceUnavailableError(RuntimeError):
+    "A device was asked for that this machine does not have (a usage error: `haf_nb` exits with code 2)."
+
 def get_device(device: str | torch.device | None = None, # 'auto'/None, 'cuda', 'cuda:1', 'mps' or 'cpu'
               ) -> torch.device:
     "The torch device to compute on: the best available one for `None`/'auto', else the one asked for, checked."
@@ -40,11 +46,13 @@ def get_device(device: str | torch.device | None = None, # 'auto'/None, 'cuda', 
     kind = device.split(':')[0]
     if kind not in ('cuda', 'mps', 'cpu'):
         raise ValueError(f"Unknown device {device!r}: expected 'auto', 'cuda', 'cuda:N', 'mps' or 'cpu'.")
+    if ':' in device and (kind != 'cuda' or not device.split(':', 1)[1].isdigit()):
+        raise ValueError(f"Unknown device {device!r}: expected 'auto', 'cuda', 'cuda:N', 'mps' or 'cpu'.")
     if kind not in available_devices():
-        raise RuntimeError(f"Device {device!r} was asked for but is not available here; "
-                           f"available: {available_devices()}.")
+        raise DeviceUnavailableError(f"Device {device!r} was asked for but is not available here; "
+                           f"available: {', '.join(available_devices())}.")
     if kind == 'cuda' and ':' in device and int(device.split(':')[1]) >= torch.cuda.device_count():
-        raise RuntimeError(f"Device {device!r} was asked for but only {torch.cuda.device_count()} CUDA device(s) exist.")
+        raise DeviceUnavailableError(f"Device {device!r} was asked for but only {torch.cuda.device_count()} CUDA device(s) exist.")
     return torch.device(device)
 
 # %% ../nbs/00_core.ipynb #c28f2348
@@ -192,12 +200,9 @@ def atomic_save(obj: Any, path: str | Path) -> Path:
 def check_overwrite(path: str | Path, # a results file about to be written
                     overwrite: bool = False, # allow replacing an existing file
                    ) -> Path:
-    "Raise `FileExistsError` if `path` exists and `overwrite` is False; return `path`."
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} already exists; pass overwrite=True (CLI: --overwrite) to replace it, "
-                              f"or choose another output folder.")
-    return path
+    "Before the work: `path` is new (or `overwrite`), not a folder, and its folder can be made and written; return `path`."
+    return check_output_file(path, overwrite, 'result file')   # haf_nb.cli_args: the same check the commands make first
+
 
 # %% ../nbs/00_core.ipynb #20f3e6af
 class UnsafeFileError(ValueError):

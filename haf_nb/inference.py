@@ -156,29 +156,32 @@ def describe_folder(model: HAF, folder: str | Path, ext: Sequence[str] = ('jpg',
                         num_workers=num_workers, alpha=alpha, amp=amp, desc='describe images')['m']['z']   # [N, D]
     return [p.relative_to(folder).as_posix() for p in paths], z
 
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb describe`: descriptors + names of a folder of images into .npz or .h5."
-    from haf_nb.cli_args import describe_parser
+def _describe(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import describe_parser, UsageError
     a = describe_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
-    from haf_nb.eval.evaluate import parse_alpha, parse_image_size
-    try:
-        out = Path(a.out)
-        if out.suffix.lower() not in ('.npz', '.h5', '.hdf5'): raise ValueError(f"--out must end in .npz or .h5, got {a.out!r}.")
-        check_overwrite(out, a.overwrite)                                              # before any work
-        if out.suffix.lower() != '.npz':
-            import importlib.util
-            if importlib.util.find_spec('h5py') is None: raise ImportError("--out .h5 needs h5py (optional): pip install h5py, or use .npz.")
-        size, alpha = parse_image_size(a.image_size), parse_alpha(a.alpha)
-        ext = [e for e in a.ext.split(',') if e.strip()]
-        list_images(a.images, ext)                                                      # a clear error before loading a model
-        if a.checkpoint: model = load(a.checkpoint, a.device, transform=size)
-        else:
-            model = build_model(a.model).to(get_device(a.device)).eval()
-            model.transform = make_transform(size) if size is not None else DEFAULT_TRANSFORM
-    except (FileNotFoundError, FileExistsError, ValueError, ImportError) as e:
-        print(f'haf_nb describe: {e}', file=sys.stderr); return 2
-    names, z = describe_folder(model, a.images, ext, None, alpha, a.batch_size, a.num_workers)
-    setup = descriptor_setup(model, model.transform, a.checkpoint, alpha, len(names))
+    # --- before any model is loaded: the output can be written, the format is known, the folder has images
+    out = Path(a.out)
+    if out.suffix.lower() not in ('.npz', '.h5', '.hdf5'): raise UsageError(f"--out must end in .npz or .h5, got {a.out!r}.")
+    check_overwrite(out, a.overwrite)
+    if out.suffix.lower() != '.npz':
+        import importlib.util
+        if importlib.util.find_spec('h5py') is None: raise UsageError("--out .h5 needs h5py (optional): pip install h5py, or use .npz.")
+    ext = [e for e in a.ext.split(',') if e.strip()]
+    list_images(a.images, ext)
+    if a.checkpoint: model = load(a.checkpoint, a.device, transform=a.image_size)
+    else:
+        model = build_model(a.model).to(get_device(a.device)).eval()
+        model.transform = make_transform(a.image_size) if a.image_size is not None else DEFAULT_TRANSFORM
+    if a.alpha is not None:                                   # one weight per level of this model
+        try: model.alpha_tensor(a.alpha)
+        except ValueError as e: raise UsageError(f"--alpha: {e}") from None
+    names, z = describe_folder(model, a.images, ext, None, a.alpha, a.batch_size, a.num_workers)
+    setup = descriptor_setup(model, model.transform, a.checkpoint, a.alpha, len(names))
     write_descriptors(out, names, z, setup, a.overwrite)
     print(f"wrote {len(names)} descriptors of {z.shape[1]}-D to {out}")
     return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb describe`: descriptors + names of a folder of images into .npz or .h5 (exit 1: data error, 2: usage)."
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb describe', _describe, argv)

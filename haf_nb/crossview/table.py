@@ -200,22 +200,21 @@ def run_crossview_table(data: str | CrossViewConfig = 'demo', # cross-view prese
         with atomic_write(od / name, 'w') as f: f.write(text)
     return out
 
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb crossview [--data demo] [--seeds 0 1 2] [--epochs 40] [--out DIR]`: the SynthCity cross-view table."
-    p = argparse.ArgumentParser(prog='haf_nb crossview', description=cli.__doc__)
-    p.add_argument('--data', default='demo', choices=list(CROSSVIEW_PRESETS))
-    p.add_argument('--city-seed', type=int, default=None, help='another SynthCity city (held-out city)')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--epochs', type=int, default=TrainConfig.epochs)
-    p.add_argument('--out', default=None)
-    p.add_argument('--cache-dir', default=None)
-    p.add_argument('--device', default=None)
-    a = p.parse_args(argv)
+def _crossview(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import crossview_parser, check_output_dir
+    a = crossview_parser().parse_args(argv)
+    if a.out: check_output_dir(a.out, 'output folder')             # before training every model
+    get_device(a.device)
     cfg = CROSSVIEW_PRESETS[a.data]
     if a.city_seed is not None: cfg = cfg.replace(city_seed=a.city_seed, name=f'{cfg.name}-city{a.city_seed}')
     out = run_crossview_table(cfg, tuple(a.seeds), TrainConfig(epochs=a.epochs), a.out, a.cache_dir, device=a.device, verbose=True)
     print(out['markdown']); print(json.dumps(out['summary']))
     return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb crossview [--data demo] [--seeds 0 1 2] [--epochs 20] [--out DIR]`: the SynthCity cross-view table."
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb crossview', _crossview, argv)
 
 # %% ../../nbs/42_crossview_table.ipynb #5c91743c
 def load_or_run_table(data: str = 'demo', run: bool | None = None, **kw) -> dict | None:

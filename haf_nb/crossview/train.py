@@ -113,19 +113,12 @@ def train_oricnn(train: CrossViewPairs,             # training pairs
     return net, log
 
 # %% ../../nbs/43_crossview_train.ipynb #24028a4e
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb crossview-train --preset {paper,cpu,tiny} [--cvusa ROOT | --cvact ROOT | --data demo] [--no-orientation]`."
-    p = argparse.ArgumentParser(prog='haf_nb crossview-train', description=cli.__doc__)
-    p.add_argument('--preset', default='paper', choices=list(ORI_TRAIN_PRESETS))
-    p.add_argument('--cvusa', default=None); p.add_argument('--cvact', default=None)
-    p.add_argument('--data', default='demo', choices=list(CROSSVIEW_PRESETS), help='SynthCity cross-view build (when no real root is given)')
-    p.add_argument('--cache-dir', default=None)
-    p.add_argument('--epochs', type=int, default=None); p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--no-orientation', action='store_true'); p.add_argument('--device', default=None)
-    p.add_argument('--workers', type=int, default=None)
-    p.add_argument('--out', default=None, help='folder for last.pt, log.json, result.json')
-    p.add_argument('--overwrite', action='store_true')
-    a = p.parse_args(argv)
+def _crossview_train(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import crossview_train_parser, check_output_dir
+    a = crossview_train_parser().parse_args(argv)
+    if a.out:                                                  # before the data is read or a step is taken
+        check_output_dir(a.out, 'run folder'); check_overwrite(Path(a.out) / 'result.json', a.overwrite)
+    get_device(a.device)
     cfg = ORI_TRAIN_PRESETS[a.preset]
     kw = {k: v for k, v in dict(epochs=a.epochs, workers=a.workers).items() if v is not None}
     if a.no_orientation: kw['orientation'] = False
@@ -135,7 +128,6 @@ def cli(argv: list[str] | None = None) -> int:
     else:
         root = build_crossview(a.data, a.cache_dir)
         tr, te, name = read_cvusa(root / 'cvusa', 'train'), read_cvusa(root / 'cvusa', 'test'), f'SynthCity {a.data} test'
-    if a.out: check_overwrite(Path(a.out) / 'result.json', a.overwrite)
     net, log = train_oricnn(tr, cfg, a.seed, a.device, out_dir=a.out)
     res = {'dataset': name, 'n_test': len(te), 'recalls': crossview_recalls(*embed(net, te, cfg, a.device)),
            'config': asdict(cfg), 'seed': a.seed, 'machine': machine_summary(), 'log': log}
@@ -143,3 +135,8 @@ def cli(argv: list[str] | None = None) -> int:
     if a.out:
         with atomic_write(Path(a.out) / 'result.json', 'w') as f: json.dump(res, f, indent=1)
     return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb crossview-train --preset {paper,cpu,tiny} [--cvusa ROOT | --cvact ROOT | --data demo] [--no-orientation]`."
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb crossview-train', _crossview_train, argv)

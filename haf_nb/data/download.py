@@ -343,28 +343,26 @@ def load_dataset(name: str,                    # a key of DATASETS
     raise ValueError(f"{name} has no single loader; use {get_source(name).loader}")
 
 # %% ../../nbs/02d_data_download.ipynb #47a76c8a
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb data {list,describe,check,download} [name] [--root DIR]`."
-    p = argparse.ArgumentParser(prog='haf_nb data', description='Where the datasets come from, check them, download them.')
-    p.add_argument('action', choices=['list', 'describe', 'check', 'download'])
-    p.add_argument('name', nargs='?', help=f"one of {', '.join(DATASETS)}")
-    p.add_argument('--root', default=None, help='data root (default: $HAF_DATA_ROOT or the project data/)')
-    p.add_argument('--offline', action='store_true', help='never touch the network')
-    p.add_argument('--trust-unverified', action='store_true',
-                   help='accept downloaded files whose SHA-256 is not recorded yet (their hash is printed)')
-    a = p.parse_args(argv)
-    names = [a.name] if a.name else list(DATASETS)
+def _data(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import data_parser, UsageError
+    a = data_parser().parse_args(argv)
+    if a.name is not None and a.name not in DATASETS:
+        raise UsageError(f"unknown dataset {a.name!r}; expected one of {', '.join(DATASETS)}")
     if a.action == 'list':
         for n in DATASETS:
             miss = missing_files(n, a.root)
             state = 'ok' if DATASETS[n].required and not miss else 'missing' if DATASETS[n].required else '-'
             print(f"{n:18s} {state:8s} {dataset_dir(n, a.root)}")
         return 0
-    if a.name is None: p.error(f"{a.action} needs a dataset name")
+    if a.name is None: raise UsageError(f"`{a.action}` needs a dataset name, one of {', '.join(DATASETS)}")
     if a.action == 'describe': print(describe(a.name, a.root)); return 0
     if a.action == 'check':
         miss = missing_files(a.name, a.root)
         print('ok' if not miss else f"missing: {miss}\n{describe(a.name, a.root)}"); return 0 if not miss else 1
-    if a.name not in DATASETS: p.error(f"unknown dataset {a.name!r}; known: {', '.join(DATASETS)}")
-    try: print(download(a.name, a.root, offline=True if a.offline else None, allow_unverified=a.trust_unverified)); return 0
-    except (DatasetNotFoundError, ChecksumError, UnverifiedDownloadError) as e: print(e, file=sys.stderr); return 1
+    print(download(a.name, a.root, offline=True if a.offline else None, allow_unverified=a.trust_unverified))
+    return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb data {list,describe,check,download} [name] [--root DIR]` (exit 1: missing or unverified data, 2: usage)."
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb data', _data, argv)

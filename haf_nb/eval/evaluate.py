@@ -24,8 +24,7 @@ from .score import RETRIEVAL_PROTOCOLS, score_geo, score_retrieval
 __all__ = ['DOWNLOADED', 'model_fingerprint', 'transform_info', 'descriptor_cache_key', 'descriptor_cache_path',
            'extract_descriptors', 'model_setup', 'result_header', 'evaluate_geo', 'retrieval_protocol',
            'evaluate_retrieval', 'flat_metrics', 'save_results', 'plot_recall_curves', 'plot_pr_curves', 'parse_frames',
-           'open_dataset', 'parse_image_size', 'parse_alpha', 'default_result_path', 'run_eval', 'format_metrics',
-           'cli']
+           'open_dataset', 'default_result_path', 'run_eval', 'format_metrics', 'check_inputs', 'check_compute', 'cli']
 
 # %% ../../nbs/24_evaluate.ipynb #e0754acb
 def _jsonable(x: Any) -> Any:
@@ -424,25 +423,11 @@ def open_dataset(spec: str,                            # e.g. 'synthcity:demo:te
     return {'oxford5k': R.load_oxford5k, 'paris6k': R.load_paris6k, 'ukbench': R.load_ukbench}[name](folder, **cc)
 
 # %% ../../nbs/24_evaluate.ipynb #c028ff86
-def parse_image_size(text: str | None) -> tuple[int, int] | str | None:
-    "'240x320' -> (240, 320); a policy name ('pitts', 'tokyo', 'maxside', 'none') as is; None/'' -> None."
-    if not text: return None
-    m = re.fullmatch(r'(\d+)[xX×,](\d+)', text.strip())
-    if m: return (int(m.group(1)), int(m.group(2)))
-    if text in ('pitts', 'tokyo', 'maxside', 'none'): return text
-    raise ValueError(f"--image-size must be HxW (e.g. 240x320) or one of pitts, tokyo, maxside, none; got {text!r}.")
-
-def parse_alpha(text: str | None) -> tuple[float, ...] | None:
-    "'0.1,0.4,0.5' -> (0.1, 0.4, 0.5); None/'' -> None."
-    if not text: return None
-    try: return tuple(float(v) for v in text.split(','))
-    except ValueError: raise ValueError(f"--alpha must be comma-separated numbers, e.g. 0.1,0.4,0.5; got {text!r}.") from None
-
 def default_result_path(checkpoint: str | Path, spec: str) -> Path:
     "`<checkpoint folder>/eval/<spec with ':' -> '_'>.json`."
     return Path(checkpoint).parent / 'eval' / (re.sub(r'[^A-Za-z0-9_.-]+', '_', spec) + '.json')
 
-from ..cli_args import eval_parser as _parser   # the arguments live in a torch-free module: `--help` is instant
+from ..cli_args import eval_parser, run_command, UsageError   # torch-free: `--help` and bad arguments answered at once
 
 def run_eval(model: nn.Module | Callable, # the model to evaluate
              dataset: Any,                 # a GeoDataset or RetrievalDataset
@@ -450,7 +435,7 @@ def run_eval(model: nn.Module | Callable, # the model to evaluate
              nms: bool | None = None, crop: bool | None = None, **kw) -> dict:
     "evaluate_geo for a GeoDataset (it has `positives`), evaluate_retrieval otherwise."
     if hasattr(dataset, 'positives'): return evaluate_geo(model, dataset, image_size=image_size, nms=nms, **kw)
-    kw = {k: v for k, v in kw.items() if k not in ('pos_radius', 'max_n')}
+    kw = {k: v for k, v in kw.items() if k not in ('pos_radius', 'max_n', 'no_positive')}
     return evaluate_retrieval(model, dataset, image_size=image_size, crop=crop, **kw)
 
 def format_metrics(result: dict) -> str:
@@ -458,6 +443,8 @@ def format_metrics(result: dict) -> str:
     m = result['metrics']
     head = f"{result['dataset']}-{result['split']}: {result.get('num_q')} queries, {result.get('num_db')} db, " \
            f"{result['descriptor_dim']}-D, alpha {result.get('alpha')}"
+    if result.get('queries_without_positive'):
+        head += f"; {result['queries_without_positive']} queries without a positive ({result.get('no_positive')})"
     pct = '  '.join(f"{_short(k)}: {100 * v:.1f}" for k, v in m.items() if _is_fraction(k, v))
     return head + '\n' + pct + '\n' + '  '.join(f'{k} {v:.4f}' for k, v in m.items())
 
@@ -466,29 +453,49 @@ def _is_fraction(k: str, v) -> bool:
     "Metrics that are fractions in [0, 1] (printed as percentages); N-S scores and counts are not."
     return isinstance(v, (int, float)) and 0 <= v <= 1 and not k.startswith(('ns', 'num', 'N-S'))
 
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb eval`: evaluate a checkpoint on a dataset and write the JSON + CSV results."
-    a = _parser().parse_args(argv)
-    try:
-        image_size, alpha = parse_image_size(a.image_size), parse_alpha(a.alpha)
-        out = Path(a.out) if a.out else default_result_path(a.checkpoint, a.dataset)
-        out = out.with_suffix('.json')
-        check_overwrite(out, a.overwrite); check_overwrite(out.with_suffix('.csv'), a.overwrite)   # before any work
-        if not Path(a.checkpoint).is_file(): raise FileNotFoundError(f"Checkpoint {a.checkpoint!r} not found.")
-        dataset = open_dataset(a.dataset, a.data_root, a.dataset_dir, a.cache_dir, check_counts=not a.no_check_counts)
-        from haf_nb.models.haf import load_checkpoint
-        model = load_checkpoint(a.checkpoint)
-        own = getattr(dataset, 'db_policy', 'x') is None and getattr(dataset, 'q_policy', 'x') is None
-        if image_size is None and own and getattr(model, 'transform', None) is not None:
-            image_size = model.transform          # your own data carries no resize policy: the checkpoint's transform
-    except (FileExistsError, FileNotFoundError, ValueError) as e:
-        print(f'haf_nb eval: {e}', file=sys.stderr); return 1
+def check_inputs(dataset: Any) -> None:
+    "Every image file of a GeoDataset / RetrievalDataset exists and is non-empty (MissingFilesError otherwise)."
+    if hasattr(dataset, 'verify_files'): dataset.verify_files(); return
+    from haf_nb.data.transforms import check_files
+    paths = [*getattr(dataset, 'images', []), *getattr(dataset, 'queries', [])]
+    if paths and isinstance(paths[0], (str, Path)): check_files(paths, f"{getattr(dataset, 'name', 'dataset')} image")
+
+def check_compute(device: str | None, backend: str) -> torch.device:
+    "The device and the search backend asked for exist here (DeviceUnavailableError / UsageError otherwise)."
+    dev = get_device(device)
+    try: resolve_backend(backend, 1, dev)
+    except RuntimeError as e: raise UsageError(f"--backend {backend}: {e}") from None
+    return dev
+
+def _eval(argv: list[str] | None) -> int:
+    a = eval_parser().parse_args(argv)
+    # --- everything that can stop the command is checked before any model is built or any image described
+    if a.out and Path(a.out).is_dir(): raise IsADirectoryError(f"--out {a.out!r} is a folder; expected a result file name (.json).")
+    out = (Path(a.out) if a.out else default_result_path(a.checkpoint, a.dataset)).with_suffix('.json')
+    check_overwrite(out, a.overwrite); check_overwrite(out.with_suffix('.csv'), a.overwrite)
+    if not Path(a.checkpoint).is_file(): raise FileNotFoundError(f"Checkpoint {a.checkpoint!r} not found.")
+    check_compute(a.device, a.backend)
+    from haf_nb.models.haf import load_checkpoint
+    model = load_checkpoint(a.checkpoint)          # a corrupt, crafted or wrong-format file: one clear error
+    if a.alpha is not None and hasattr(model, 'alpha_tensor'):     # one weight per level of this checkpoint
+        try: model.alpha_tensor(a.alpha)
+        except ValueError as e: raise UsageError(f"--alpha: {e}") from None
+    dataset = open_dataset(a.dataset, a.data_root, a.dataset_dir, a.cache_dir, check_counts=not a.no_check_counts)
+    check_inputs(dataset)                          # a missing image stops here, not in the middle of describing
+    image_size = a.image_size
+    own = getattr(dataset, 'db_policy', 'x') is None and getattr(dataset, 'q_policy', 'x') is None
+    if image_size is None and own and getattr(model, 'transform', None) is not None:
+        image_size = model.transform               # your own data carries no resize policy: the checkpoint's transform
     result = run_eval(model, dataset, image_size=image_size, nms={'auto': None, 'on': True, 'off': False}[a.nms],
                       crop=False if a.no_crop else None, batch_size=a.batch_size, device=a.device,
-                      num_workers=a.num_workers, alpha=alpha, backend=a.backend, cache=not a.no_cache,
-                      cache_dir=a.cache_dir, seed=a.seed, pos_radius=a.pos_radius, max_n=a.max_n)
+                      num_workers=a.num_workers, alpha=a.alpha, backend=a.backend, cache=not a.no_cache,
+                      cache_dir=a.cache_dir, seed=a.seed, pos_radius=a.pos_radius, max_n=a.max_n, no_positive=a.no_positive)
     result['checkpoint'] = str(Path(a.checkpoint).resolve()); result['dataset_spec'] = a.dataset
     result['command'] = 'haf_nb eval ' + ' '.join(argv if argv is not None else sys.argv[1:])
     jp, cp = save_results(result, out, overwrite=a.overwrite)
     print(format_metrics(result)); print(f'wrote {jp} and {cp}')
     return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb eval`: evaluate a checkpoint on a dataset and write the JSON + CSV results (exit 1: data error, 2: usage)."
+    return run_command('haf_nb eval', _eval, argv)

@@ -287,27 +287,18 @@ def make_figures(out_dir: str | Path,                   # where the PNGs go (the
     return written
 
 # %% ../../nbs/33b_make_figures.ipynb #073de5f7
-def _parser():
-    import argparse
-    p = argparse.ArgumentParser(prog='haf_nb figures', description="Draw the paper's figures from a reproduction's files "
-                                "(outputs/ of `haf_nb reproduce`): framework diagram, attention heatmaps, PR, recall@N and "
-                                "training curves, as PNG.")
-    p.add_argument('--outputs', default='outputs', help='the reproduction folder (results.json, predictions/, runs/)')
-    p.add_argument('--out', default=None, help='where the PNGs go (default: --outputs)')
-    p.add_argument('--data-root', default=None, help='folder with gardens_point/ for the real-image heatmaps (default: $HAF_DATA_ROOT)')
-    p.add_argument('--frames', default='120,165', help='Gardens Point test frames shown in Fig. 1 (comma-separated)')
-    p.add_argument('--dpi', type=int, default=160)
-    return p
+def _figures(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import figures_parser, check_output_dir
+    a = figures_parser().parse_args(argv)
+    src = Path(a.outputs)
+    if not src.is_dir():
+        raise FileNotFoundError(f"{str(src)!r} is not a folder; run `haf_nb reproduce` first (or pass --outputs DIR).")
+    check_output_dir(a.out or src, 'figure folder')
+    files = make_figures(a.out or src, outputs=src, data_root=a.data_root, frames=tuple(a.frames), dpi=a.dpi)
+    print(f'{len(files)} figure(s) written to {a.out or src}')
+    return 0
 
 def cli(argv: list[str] | None = None) -> int:
     "`haf_nb figures`: write the figures of a reproduction folder."
-    a = _parser().parse_args(argv)
-    src = Path(a.outputs)
-    if not src.is_dir():
-        import sys
-        print(f"haf_nb figures: {str(src)!r} is not a folder; run `haf_nb reproduce` first (or pass --outputs DIR).", file=sys.stderr)
-        return 1
-    frames = tuple(int(f) for f in a.frames.split(',') if f.strip())
-    files = make_figures(a.out or src, outputs=src, data_root=a.data_root, frames=frames, dpi=a.dpi)
-    print(f'{len(files)} figure(s) written to {a.out or src}')
-    return 0
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb figures', _figures, argv)

@@ -589,28 +589,9 @@ def landmark_mix_recipe(mixes: dict[str, tuple] = LANDMARK_MIXES, # name -> (sma
 RECIPES['landmark-mix'] = landmark_mix_recipe()
 
 # %% ../../nbs/30a_reproduce.ipynb #03b1715a
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='haf_nb reproduce', description="The main job: train HAF and the baselines "
-                                "(CRN, NetVLAD, SuperPoint-style) under one setup, 3 seeds, evaluate them with the "
-                                "off-the-shelf GeM reference, write outputs/table1.{md,csv}, table2.{md,csv}, "
-                                "results.json, predictions/ and the figures.")
-    p.add_argument('--preset', default='cpu', choices=list(RECIPES), help="cpu: SynthCity demo on a 2-core CPU "
-                   "(+ Gardens Point with --data-root); paper: the full-scale recipe (GPU, real datasets); "
-                   "landmark-mix: the best α under three landmark mixes; tiny: a smoke test")
-    p.add_argument('--data-root', default=None, help='a folder with real datasets, e.g. one with gardens_point/')
-    p.add_argument('--out', default=None, help='output folder (default: outputs, or outputs/landmark_mix)')
-    p.add_argument('--seeds', type=int, nargs='+', default=None, help='training seeds (default: 0 1 2)')
-    p.add_argument('--overwrite', action='store_true', help='replace existing results (and runs made with another config)')
-    p.add_argument('--retrain', action='store_true', help='train again even when finished runs with the same config exist')
-    p.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', 'mps'")
-    p.add_argument('--no-figures', action='store_true', help='skip the figures')
-    p.add_argument('--print-config', action='store_true', help='print the resolved recipe and the config of every run, and exit')
-    p.add_argument('--quiet', action='store_true')
-    return p
-
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb reproduce`: exit 0 when done, 2 when data is missing or results would be overwritten."
-    a = _parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+def _reproduce(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import reproduce_parser, check_output_dir
+    a = reproduce_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
     out = a.out or ('outputs/landmark_mix' if a.preset == 'landmark-mix' else 'outputs')
     if a.print_config:                                        # the complete configs, as results.json will record them
         recipe = get_recipe(a.preset)
@@ -618,8 +599,11 @@ def cli(argv: list[str] | None = None) -> int:
         runs = plan_runs(recipe, recipe.tracks, a.device, a.data_root)
         print(json.dumps({'recipe': recipe.to_dict(), 'runs': {r.name: r.config.to_dict() for r in runs}}, indent=1, default=str))
         return 0
-    try:
-        reproduce(a.preset, out, a.data_root, a.seeds, a.overwrite, a.device, a.retrain, not a.no_figures, not a.quiet)
-    except (ReproduceError, FileExistsError, dl.DatasetNotFoundError) as e:
-        print(f"haf_nb reproduce: {e}", file=sys.stderr); return 2
+    check_output_dir(out, 'output folder'); get_device(a.device)    # before any data is checked or run trained
+    reproduce(a.preset, out, a.data_root, a.seeds, a.overwrite, a.device, a.retrain, not a.no_figures, not a.quiet)
     return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb reproduce`: exit 0 when done, 1 when data is missing or results would be overwritten, 2 for a wrong argument."
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb reproduce', _reproduce, argv)

@@ -252,36 +252,17 @@ def run_hashing_experiment(out_dir: str | Path = 'outputs/hashing', # where hash
     if verbose: print(f"wrote {', '.join(str(p) for p in paths.values())} in {meta['seconds']} s")
     return json.loads(paths['json'].read_text())
 
-def _ints(s: str) -> tuple[int, ...]: return tuple(int(x) for x in s.split(',') if x)
-def _strs(s: str) -> tuple[str, ...]: return tuple(x for x in s.split(',') if x)
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='haf_nb hashing', description="Hash float descriptors (LSH, PCA-sign, ITQ, learned), "
-                                "Hamming search and geographic clustering on SynthCity; writes hashing_table.{md,csv,json}.")
-    p.add_argument('--out', default='outputs/hashing', help='output folder')
-    p.add_argument('--dataset', default='synthcity:hash-small', help="'synthcity:<preset>' (hash-small, tiny, demo)")
-    p.add_argument('--conditions', default='night,dusk,fog', type=_strs)
-    p.add_argument('--descriptor', default='gem', help="'gem' or a HAF checkpoint file")
-    p.add_argument('--bits', default='32,64,128,256', type=_ints)
-    p.add_argument('--methods', default='lsh,pca,itq,learned', type=_strs)
-    p.add_argument('--seeds', default='0,1,2', type=_ints)
-    p.add_argument('--pca-dim', default=256, type=int)
-    p.add_argument('--sigma', default=25.0, type=float, help='clustering scale (m)')
-    p.add_argument('--kernel', default='exp', choices=('exp', 'gauss'))
-    p.add_argument('--steps', default=800, type=int, help='learned encoder: training steps')
-    p.add_argument('--whiten', action='store_true', help='PCA-whiten the float descriptor')
-    p.add_argument('--cache-dir', default=None)
-    p.add_argument('--overwrite', action='store_true')
-    p.add_argument('--quiet', action='store_true')
-    return p
-
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb hashing`: run the hashing experiment from the command line."
-    a = _parser().parse_args(argv)
-    bad = [m for m in a.methods if m not in ('lsh', 'pca', 'itq', 'learned')]
-    if bad: print(f"unknown method(s) {bad}; expected lsh, pca, itq, learned"); return 2
+def _hashing(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import hashing_parser, check_output_dir
+    a = hashing_parser().parse_args(argv)
+    check_output_dir(a.out, 'output folder')                   # before any descriptor is computed
     setup = HashingSetup(dataset=a.dataset, conditions=a.conditions, descriptor=a.descriptor, pca_dim=a.pca_dim, whiten=a.whiten, bits=a.bits,
                          methods=a.methods, seeds=a.seeds, sigma=a.sigma, kernel=a.kernel,
                          learned=replace(LearnedHashConfig(), steps=a.steps), loc_bits=128 if 128 in a.bits else a.bits[-1])
     run_hashing_experiment(a.out, setup, a.cache_dir, a.overwrite, verbose=not a.quiet)
     return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb hashing`: run the hashing experiment from the command line."
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb hashing', _hashing, argv)

@@ -278,25 +278,14 @@ def train_ogl_images(root: str | Path,                 # CVOGL root (real, or `b
     return res
 
 # %% ../../nbs/52_ogl_table.ipynb #020de905
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb ogl`: the SynthCity OGL table (CPU tier), or the papers' recipe on CVOGL (--preset paper)."
-    ap = argparse.ArgumentParser(prog='haf_nb ogl', description='Object-level cross-view localisation (DetGeo, HALO).')
-    ap.add_argument('--preset', default='cpu', choices=['cpu', 'paper'], help="cpu: SynthCity table on cached features; paper: end to end on images")
-    ap.add_argument('--data', default='tiny', help="cpu: SynthCity OGL preset (tiny, test)")
-    ap.add_argument('--seeds', default='0,1,2', help='cpu: comma-separated training seeds')
-    ap.add_argument('--epochs', type=int, default=None, help='epochs (default: cpu 12, paper 25)')
-    ap.add_argument('--methods', default=None, help="cpu: comma-separated method names (default: DEFAULT_METHODS)")
-    ap.add_argument('--root', default=None, help='paper: CVOGL root holding CVOGL_SVI/ and CVOGL_DroneAerial/ (default: <data root>/CVOGL)')
-    ap.add_argument('--task', default='CVOGL_SVI', choices=list(CVOGL_TASKS))
-    ap.add_argument('--method', default='detgeo', choices=['detgeo', 'halo'], help='paper: which model')
-    ap.add_argument('--out', default='outputs/ogl', help='output folder')
-    ap.add_argument('--device', default=None)
-    ap.add_argument('--overwrite', action='store_true')
-    a = ap.parse_args(argv)
+def _ogl(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import ogl_parser, check_output_dir
+    a = ogl_parser().parse_args(argv)
+    check_output_dir(a.out, 'output folder')                   # before any model is trained
+    get_device(a.device)
     if a.preset == 'cpu':
-        r = run_ogl_table(a.data, tuple(int(s) for s in a.seeds.split(',')), epochs=a.epochs or 12,
-                          methods=None if a.methods is None else a.methods.split(','), out_dir=a.out,
-                          overwrite=a.overwrite, device=a.device or 'cpu')
+        r = run_ogl_table(a.data, tuple(a.seeds), epochs=a.epochs or 12, methods=None if a.methods is None else list(a.methods),
+                          out_dir=a.out, overwrite=a.overwrite, device=a.device or 'cpu')
         print(r['markdown'])
     else:
         root = Path(a.root) if a.root else resolve_data_root() / 'CVOGL'
@@ -306,3 +295,8 @@ def cli(argv: list[str] | None = None) -> int:
         r = train_ogl_images(root, a.task, a.method, 'paper', out_dir=od, device=a.device, **kw)
         print(json.dumps(r['test']))
     return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb ogl`: the SynthCity OGL table (CPU tier), or the papers' recipe on CVOGL (--preset paper)."
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb ogl', _ogl, argv)

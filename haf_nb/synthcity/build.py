@@ -92,17 +92,15 @@ def load_meta(root: str | Path) -> dict:
     return json.loads(p.read_text())
 
 # %% ../../nbs/01h_synthcity_build.ipynb #a4d9a1af
+def _synthcity(argv: list[str] | None) -> int:
+    from haf_nb.cli_args import synthcity_parser, check_output_dir
+    a = synthcity_parser().parse_args(argv)
+    cfg = PRESETS[a.preset] if a.seed is None else PRESETS[a.preset].replace(seed=a.seed)
+    if a.cache_dir is not None: check_output_dir(a.cache_dir, 'cache folder')      # before rendering for minutes
+    print(build_synthcity(cfg, a.cache_dir, a.rebuild, a.workers))
+    return 0
+
 def cli(argv: list[str] | None = None) -> int:
     "`haf_nb synthcity --preset demo [--cache-dir D] [--rebuild] [--workers N]`: build (or find) a SynthCity dataset."
-    import argparse
-    p = argparse.ArgumentParser(prog='haf_nb synthcity', description='Render the embedded SynthCity dataset (cached by config hash).')
-    p.add_argument('--preset', default='demo', choices=list(PRESETS))
-    p.add_argument('--cache-dir', default=None, help='cache folder (default: $HAF_CACHE_DIR or the project data/)')
-    p.add_argument('--rebuild', action='store_true', help='render again even if a complete build exists')
-    p.add_argument('--workers', type=int, default=None, help='render processes (default: min(2, cores); 0 = in-process)')
-    p.add_argument('--seed', type=int, default=None, help='override the preset seed (changes the hash)')
-    a = p.parse_args(argv)
-    cfg = PRESETS[a.preset] if a.seed is None else PRESETS[a.preset].replace(seed=a.seed)
-    root = build_synthcity(cfg, a.cache_dir, a.rebuild, a.workers)
-    print(root)
-    return 0
+    from haf_nb.cli_args import run_command
+    return run_command('haf_nb synthcity', _synthcity, argv)

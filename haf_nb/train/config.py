@@ -42,6 +42,29 @@ def _frozen_dict(obj, names: Sequence[str]):
     for f in names:
         object.__setattr__(obj, f, {k: tuple(v) if isinstance(v, list) else v for k, v in dict(getattr(obj, f)).items()})
 
+_TYPES = {'int': lambda v: isinstance(v, int) and not isinstance(v, bool), 'bool': lambda v: isinstance(v, bool),
+          'float': lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+          'str': lambda v: isinstance(v, str), 'dict': lambda v: isinstance(v, dict)}
+
+def _type_ok(v, t: str) -> bool:
+    "Does `v` fit the annotation `t` ('int', 'float | None', 'tuple[int, int]', 'tuple[float, ...] | None', ...)?"
+    for part in (p.strip() for p in t.split('|')):
+        if part == 'None':
+            if v is None: return True
+        elif part.startswith('tuple'):
+            elem = part[part.index('[') + 1:].split(',')[0].strip() if '[' in part else ''
+            if isinstance(v, (tuple, list)) and all(_TYPES.get(elem, lambda x: True)(x) for x in v): return True
+        elif _TYPES.get(part, lambda x: True)(v): return True
+    return False
+
+def _check(obj, positive: Sequence[str] = (), nonneg: Sequence[str] = ()):
+    "Every field fits its annotation (`--set epochs=abc`, a hand-edited config.json), then the ranges: one clear error."
+    bad = [f"{f.name} must be {f.type}, got {getattr(obj, f.name)!r}" for f in fields(obj) if not _type_ok(getattr(obj, f.name), f.type)]
+    if not bad:
+        bad = [f"{k} must be >= 1, got {getattr(obj, k)!r}" for k in positive if getattr(obj, k) is not None and getattr(obj, k) < 1]
+        bad += [f"{k} must be >= 0, got {getattr(obj, k)!r}" for k in nonneg if getattr(obj, k) is not None and getattr(obj, k) < 0]
+    if bad: raise ValueError(f"Invalid {type(obj).__name__}: " + '; '.join(bad))
+
 @dataclass(frozen=True)
 class DataConfig:
     "What a run trains and validates on."
@@ -57,7 +80,7 @@ class DataConfig:
                                                #   or a test fixture in the real format, on purpose)
     image_size: tuple[int, int] = (480, 640)   # (H, W) of every image (train and validation)
     def __post_init__(self):
-        _tuples(self, ('image_size', 'train_frames', 'val_frames')); _frozen_dict(self, ('synthcity',))
+        _tuples(self, ('image_size', 'train_frames', 'val_frames')); _frozen_dict(self, ('synthcity',)); _check(self)
         if len(self.image_size) != 2 or min(self.image_size) < 16: raise ValueError(f"image_size must be (H, W) >= 16, got {self.image_size}")
 
 @dataclass(frozen=True)
@@ -72,7 +95,9 @@ class ModelSpec:
     alpha: tuple[float, ...] | None = None     # target level weights (conv3, conv4, conv5); None: the model's default
     alpha_mode: str = 'faithful'               # [CHOICE] 'faithful' (the loss uses alpha) or 'cheap' (uniform α in the loss)
     def __post_init__(self):
-        _tuples(self, ('alpha',)); _frozen_dict(self, ('model_overrides',))
+        _tuples(self, ('alpha',)); _frozen_dict(self, ('model_overrides',)); _check(self)
+        if self.alpha is not None and (any(a < 0 for a in self.alpha) or sum(self.alpha) <= 0):
+            raise ValueError(f"alpha must be level weights >= 0 with a sum > 0, got {self.alpha}")
         if self.alpha_mode not in ALPHA_MODES: raise ValueError(f"alpha_mode must be one of {ALPHA_MODES}, got {self.alpha_mode!r}")
 
 @dataclass(frozen=True)
@@ -85,6 +110,8 @@ class LossConfig:
     num_samples: int = 1024                    # sampled query locations of the detection term
     num_neg_samples: int = 1024                # sampled locations per negative image
     min_corr: int = 32                         # fewer mutual-NN pairs: no detection term for the tuple
+    def __post_init__(self):
+        _check(self, positive=('num_samples', 'num_neg_samples'), nonneg=('margin', 'lambda_det', 'det_margin', 'min_corr'))
 
 @dataclass(frozen=True)
 class MiningConfig:
@@ -95,7 +122,7 @@ class MiningConfig:
     refresh_every: int = 1000                  # queries between two refreshes of the descriptor cache
     queries_per_epoch: int | None = None       # cap on the queries of an epoch (None: all)
     def __post_init__(self):
-        if self.batch_size < 1 or self.num_negatives < 1: raise ValueError("batch_size and num_negatives must be >= 1")
+        _check(self, positive=('batch_size', 'num_negatives', 'refresh_every', 'queries_per_epoch'), nonneg=('num_random',))
 
 @dataclass(frozen=True)
 class OptimConfig:
@@ -116,8 +143,13 @@ class OptimConfig:
     select_n: int = 5                          # recall@select_n picks the best epoch (paper: recall@5)
     def __post_init__(self):
         _tuples(self, ('recall_ns',))
+        _check(self, positive=('lr_step', 'epochs', 'patience', 'cluster_images', 'pca_dim', 'pca_images', 'select_n'),
+               nonneg=('weight_decay',))
+        if not (self.lr > 0 and self.lr_gamma > 0 and 0 <= self.momentum < 1 and (self.grad_clip is None or self.grad_clip > 0)):
+            raise ValueError(f"Invalid OptimConfig: need lr > 0, lr_gamma > 0, 0 <= momentum < 1, grad_clip > 0 or None; got "
+                             f"lr={self.lr}, lr_gamma={self.lr_gamma}, momentum={self.momentum}, grad_clip={self.grad_clip}")
+        if not self.recall_ns or min(self.recall_ns) < 1: raise ValueError(f"recall_ns must be N >= 1, got {self.recall_ns}")
         if self.optimizer not in ('sgd', 'adam'): raise ValueError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
-        if self.epochs < 1: raise ValueError(f"epochs must be >= 1, got {self.epochs}")
         if self.select_n not in self.recall_ns: raise ValueError(f"select_n={self.select_n} must be one of recall_ns {self.recall_ns}")
 
 @dataclass(frozen=True)
@@ -133,6 +165,7 @@ class ComputeConfig:
     cache_dir: str | None = None               # folder of the caches (default: resolve_cache_dir())
     tensorboard: bool = False                  # also log to TensorBoard (if installed)
     def __post_init__(self):
+        _check(self, positive=('eval_batch_size',), nonneg=('num_workers',))
         if self.amp not in ('auto', 'bf16', 'fp16', 'off'): raise ValueError(f"amp must be auto/bf16/fp16/off, got {self.amp!r}")
         if self.feature_cache not in ('auto', 'memory', 'disk', 'off'):
             raise ValueError(f"feature_cache must be auto/memory/disk/off, got {self.feature_cache!r}")
@@ -152,6 +185,9 @@ class TrainConfig:
     mining: MiningConfig = field(default_factory=MiningConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
+    def __post_init__(self):
+        if not (isinstance(self.seed, int) and not isinstance(self.seed, bool) and self.seed >= 0):
+            raise ValueError(f"Invalid TrainConfig: seed must be an integer >= 0, got {self.seed!r}")
 
     @classmethod
     def of(cls, **flat) -> 'TrainConfig':

@@ -17,6 +17,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..core import (get_device, seed_everything, resolve_cache_dir, progress, atomic_save, atomic_write,
                          load_image, Timer, machine_info, machine_summary)
+from ..cli_args import check_output_dir
+from ..models.pca import check_alpha
 from ..losses import HAFLoss, alpha_for_mode, ALPHA_MODES, NonFiniteLossError, split_tuple_output
 from ..data.transforms import make_transform, ImageListDataset, collate_images
 from ..data.geo import GeoDataset, load_synthcity, load_gardens_point, load_pitts
@@ -89,6 +91,7 @@ class RunState:
     best_epoch: int = 0
     bad_epochs: int = 0               # epochs since the last improvement (early stopping)
     history: list = field(default_factory=list)  # one dict per epoch (the rows of log.csv)
+    seconds: float = 0.0              # wall-clock seconds of the run so far, summed over its interrupted parts
 
 def run_epoch(model: nn.Module, feeder, miner, loss_fn: HAFLoss, optimizer, scaler, config: TrainConfig,
               epoch: int, train_rows: tuple[np.ndarray, np.ndarray], queries: np.ndarray, amp_dtype) -> dict:
@@ -202,9 +205,14 @@ def _checkpoint(path, model, optimizer, scheduler, scaler, loss_fn, miner, state
                  'miner': miner_state(miner), 'rng': rng_state(), 'run': asdict(state)}, path)
 
 def _check_resume(saved: dict, config: TrainConfig, path: Path) -> None:
-    if saved.get('format') != CHECKPOINT_FORMAT:
-        raise ValueError(f"{str(path)!r} is not a haf_nb training checkpoint (format {saved.get('format')!r}).")
-    diff = config_diff(TrainConfig.from_dict(saved['config']), config)
+    if not isinstance(saved, dict) or saved.get('format') != CHECKPOINT_FORMAT:
+        fmt = saved.get('format') if isinstance(saved, dict) else type(saved).__name__
+        raise ValueError(f"{str(path)!r} is not a haf_nb training checkpoint (format {fmt!r}).")
+    _check_same_config(saved['config'], config, path)
+
+def _check_same_config(saved_config: dict, config: TrainConfig, path: Path) -> None:
+    "Refuse to continue a run with a config that changes its result (runtime fields may differ)."
+    diff = config_diff(TrainConfig.from_dict(saved_config), config)
     if diff:
         lines = '; '.join(f"{k}: run has {a!r}, asked for {b!r}" for k, (a, b) in diff.items())
         raise ValueError(f"Cannot resume {str(path.parent)!r} with a different config ({lines}). Resume with the "
@@ -222,14 +230,28 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
     config = get_train_config(config) if isinstance(config, str) else config
     out = Path(out_dir) if out_dir is not None else resolve_cache_dir(config.cache_dir) / 'runs' / f'{config.name}-s{config.seed}'
     say = print if verbose else (lambda *a, **k: None)
+    # --- everything that can stop the run is checked before any long work: folder, resume state, α, device, files
+    check_output_dir(out, 'run folder')
+    if config.net.alpha is not None: check_alpha(config.net.alpha, len(config.model_config().levels))
     last = out / 'last.pt'
     saved = None
     if resume and last.is_file():
         from haf_nb.core import safe_torch_load    # weights_only + NumPy allow-list: no code runs from last.pt
         saved = safe_torch_load(last, what='training checkpoint')
         _check_resume(saved, config, last)
+        done = RunState(**saved['run'])
+        stopped = config.patience is not None and done.bad_epochs >= config.patience
+        if (out / 'results.json').is_file() and (done.epoch >= config.epochs or stopped):
+            say(f"resume: {out} is finished ({done.epoch} epochs, results.json written); nothing to do, nothing "
+                f"changed. Ask for more epochs to continue it, or start a new run (another folder, or overwrite).")
+            return out
+    elif resume and (out / 'config.json').is_file():             # killed before its first epoch ended: no last.pt
+        started = json.loads((out / 'config.json').read_text())
+        _check_same_config(started.get('config', started), config, out / 'config.json')
+        say(f"resume: {out} stopped before its first epoch ended (no last.pt): restarting the run from the start")
+        overwrite = True                                          # nothing of it is worth keeping
     elif resume:
-        say(f"resume: no checkpoint in {out}, starting a new run")
+        say(f"resume: nothing to resume in {out} (no config.json, no last.pt): starting a new run")
     if saved is None and (out / 'config.json').is_file() and not overwrite:
         raise FileExistsError(f"{str(out)!r} already holds a run (config.json): pass resume=True to continue it, "
                               f"overwrite=True to replace it, or choose another folder.")
@@ -241,6 +263,7 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
 
     # --- data, model, cache
     train_ds, val_ds = load_run_data(config, verbose=verbose)
+    train_ds.verify_files(); val_ds.verify_files()             # a missing image stops the run here, before any model
     paths, train_rows, val_rows = _rows(train_ds, val_ds)
     transform = make_transform(tuple(config.image_size))
     model = build_train_model(config).to(device)
@@ -288,7 +311,7 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
         optimizer, scheduler = make_optimizer(model, config)
         optimizer.load_state_dict(saved['optimizer']); scheduler.load_state_dict(saved['scheduler'])
         loss_fn.load_state_dict(saved['loss_rng']); load_miner_state(miner, saved['miner'])
-        state = RunState(**saved['run'])
+        state = RunState(**saved['run'])                           # its `seconds`: the time of the earlier parts
         set_rng_state(saved['rng'])
         say(f"resumed {out} after epoch {state.epoch} (best r@{config.select_n} {state.best_score:.3f} at epoch {state.best_epoch})")
     scaler = torch.amp.GradScaler(device.type) if amp_dtype == torch.float16 else None
@@ -296,6 +319,7 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
     tb = _tensorboard(out) if config.tensorboard else None
 
     # --- epochs
+    seconds_before = state.seconds
     ebar = progress(total=config.epochs, initial=state.epoch, desc=f'train {config.name}')
     ebar.set_postfix({f'r@{config.select_n}': f'{state.history[-1].get(f"r@{config.select_n}", 0):.3f}'})
     while state.epoch < config.epochs and not (config.patience is not None and state.bad_epochs >= config.patience):
@@ -322,6 +346,7 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
         row = {'epoch': epoch, 'lr': lr, **logs, **{f'r@{n}': v for n, v in r.items()}, 'best': improved,
                'time_val': tv.elapsed, 'time_epoch': te.elapsed, 'cpu_epoch': time.process_time() - cpu0}
         state.history.append(row)
+        state.seconds = seconds_before + time.time() - t_start       # summed over the interrupted parts
         _checkpoint(last, model, optimizer, scheduler, scaler, loss_fn, miner, state, config)
         _write_log(out / 'log.csv', state.history)
         if tb is not None:
@@ -336,8 +361,8 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
     if tb is not None: tb.close()
 
     # --- the best model, its PCA, the final validation
-    _finish(model, feeder, out, train_rows, val_rows, val_ds, config, amp_dtype, state, time.time() - t_start,
-            cache_mode, say)
+    _finish(model, feeder, out, train_rows, val_rows, val_ds, config, amp_dtype, state,
+            seconds_before + time.time() - t_start, cache_mode, say)
     return out
 
 def _tensorboard(out: Path):
@@ -440,7 +465,7 @@ def cache_speedup(config: TrainConfig | str = 'synthcity-cpu', # the run to time
     return out
 
 # %% ../../nbs/21c_train_loop.ipynb #089f9fbc
-from ..cli_args import train_parser as _parser   # the arguments live in a torch-free module: `--help` is instant
+from ..cli_args import train_parser, run_command, UsageError   # torch-free: `--help` and bad arguments at once
 
 def config_from_args(a: argparse.Namespace) -> TrainConfig:
     "The TrainConfig of parsed `haf_nb train` arguments."
@@ -453,30 +478,31 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
                                      'lambda_det', 'sqrt_distance', 'tensorboard') if getattr(a, k) is not None}
     if a.alpha is not None: kw['alpha'] = tuple(a.alpha)
     if getattr(a, 'dataset', None): kw['dataset'] = a.dataset                    # a dataset spec (haf_nb train --help)
-    if getattr(a, 'image_size', None):
-        hw = a.image_size.lower().replace('×', 'x').split('x')
-        if len(hw) != 2 or not all(v.strip().isdigit() for v in hw):
-            raise ValueError(f"--image-size must be HxW, e.g. 144x256; got {a.image_size!r}.")
-        kw['image_size'] = (int(hw[0]), int(hw[1]))
+    if getattr(a, 'image_size', None) is not None:
+        if not isinstance(a.image_size, tuple): raise UsageError(f"--image-size must be HxW for training, got {a.image_size!r}.")
+        kw['image_size'] = a.image_size
     for item in a.set:
-        if '=' not in item: raise ValueError(f"--set expects FIELD=VALUE, got {item!r}")
+        if '=' not in item: raise UsageError(f"--set expects FIELD=VALUE, got {item!r}")
         k, v = item.split('=', 1)
         try: kw[k.strip()] = json.loads(v)
         except json.JSONDecodeError: kw[k.strip()] = v
-    return get_train_config(cfg, **kw)
-
-def cli(argv: list[str] | None = None) -> int:
-    "`haf_nb train`: train a preset (with overrides); exit code 0 ok, 2 bad input/missing data, 3 diverged."
-    a = _parser().parse_args(sys.argv[1:] if argv is None else list(argv))
     try:
-        cfg = config_from_args(a)
-        if a.print_config: print(cfg.to_json()); return 0
-        out = train(cfg, a.out, resume=a.resume, overwrite=a.overwrite, verbose=not a.quiet)
-    except TrainingDiverged as e:
-        print(f"haf_nb train: {e}", file=sys.stderr); return 3
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"haf_nb train: {e}", file=sys.stderr); return 2
+        cfg = get_train_config(cfg, **kw)            # every field is type- and range-checked (TrainConfig)
+        if cfg.net.alpha is not None: check_alpha(cfg.net.alpha, len(cfg.model_config().levels))   # one weight per level
+    except (TypeError, ValueError) as e: raise UsageError(str(e)) from None
+    return cfg
+
+def _train(argv: list[str] | None) -> int:
+    a = train_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+    cfg = config_from_args(a)
+    if a.print_config: print(cfg.to_json()); return 0
+    get_device(cfg.device)                              # a device this machine lacks: a usage error, before any work
+    out = train(cfg, a.out, resume=a.resume, overwrite=a.overwrite, verbose=not a.quiet)
     res = json.loads((out / 'results.json').read_text())
     print(f"{out}: best recall@{cfg.select_n} {res['best_recall'][str(cfg.select_n)]:.3f} (untrained "
           f"{res['untrained_recall'][str(cfg.select_n)]:.3f}) in {res['seconds']:.0f} s")
     return 0
+
+def cli(argv: list[str] | None = None) -> int:
+    "`haf_nb train`: train a preset (with overrides); exit 0 ok, 1 missing/bad data or files, 2 a wrong argument, 3 diverged."
+    return run_command('haf_nb train', _train, argv)
