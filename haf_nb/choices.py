@@ -44,7 +44,7 @@ CHOICES: tuple[Choice, ...] = (
     Choice('detection weight', '§8', f'{_L}.lambda_det', 1.0, '20_loss', 'λ_det of the detection term'),
     Choice('α in training', '§8.3', f'{_T}.alpha_mode', 'faithful', '21a_train_config', "'faithful': the loss uses α; 'cheap': uniform α, α chosen after"),
     Choice('padded negatives', '§9', 'haf_nb.data.mining:HardNegativeMiner.__init__.pad_negatives', True, '02c_data_mining', 'always J negatives, violating ones first'),
-    Choice('Gardens Point frame spacing', '—', 'haf_nb.data.geo:load_gardens_point.frame_spacing', 5.0, '02a_data_geo', 'metres per frame of the pseudo-coordinates'),
+    Choice('Gardens Point frame spacing', '—', 'haf_nb.data.folders:load_gardens_point.frame_spacing', 5.0, '02ab_data_folders', 'metres per frame of the pseudo-coordinates'),
     Choice('queries without a positive', '—', 'haf_nb.eval.score:score_geo.no_positive', 'keep', '25_score', "NetVLAD's recallAtN keeps them as misses ('drop': VPR-Bench)"),
 )
 

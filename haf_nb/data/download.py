@@ -52,7 +52,7 @@ _REVISITOP = 'https://cmp.felk.cvut.cz/revisitop/data/datasets'
 DATASETS: dict[str, DatasetSource] = {s.name: s for s in [
     DatasetSource(
         'pitts30k', 'Pittsburgh 30k (Torii et al. CVPR 2013; NetVLAD splits, Arandjelović et al. CVPR 2016)', 'pitts',
-        f'{_NETVLAD}/', "haf_nb.data.geo.load_pitts(root, split, size='30k')",
+        f'{_NETVLAD}/', "haf_nb.data.dbstruct.load_pitts(root, split, size='30k')",
         required=('datasets/pitts30k_test.mat|pitts30k_test.mat', '000', 'queries_real'),
         files=(_NETVLAD_MATS,),
         on_request=f"The images (the Pittsburgh 250k release; Pitts30k is a subset) are distributed on request by the "
@@ -62,13 +62,13 @@ DATASETS: dict[str, DatasetSource] = {s.name: s for s in [
         counts='train/val/test: 10,000 db each; 7,416 / 7,608 / 6,816 queries'),
     DatasetSource(
         'pitts250k', 'Pittsburgh 250k (Torii et al. CVPR 2013)', 'pitts', f'{_NETVLAD}/',
-        "haf_nb.data.geo.load_pitts(root, split, size='250k')",
+        "haf_nb.data.dbstruct.load_pitts(root, split, size='250k')",
         required=('datasets/pitts250k_test.mat|pitts250k_test.mat', '000', 'queries_real'), files=(_NETVLAD_MATS,),
         on_request=f"On request from the authors: {_TORII}/repttile/ and {_NETVLAD}/.",
         layout='same folder as pitts30k', counts='test: 83,952 db / 8,280 queries'),
     DatasetSource(
         'tokyo247', 'Tokyo 24/7 (Torii et al. CVPR 2015)', 'tokyo247', f'{_TORII}/247/',
-        'haf_nb.data.geo.load_tokyo247(root)', required=('tokyo247.mat|datasets/tokyo247.mat', '247query_v3|query'),
+        'haf_nb.data.dbstruct.load_tokyo247(root)', required=('tokyo247.mat|datasets/tokyo247.mat', '247query_v3|query'),
         files=(_NETVLAD_MATS,),
         on_request=f"Database (75,984 perspective cut-outs, .png) and queries on request from Akihiko Torii: {_TORII}/247/ "
                    f"(see also {_NETVLAD}/). tokyo247.mat is in netvlad_v100_datasets.tar.gz.",
@@ -76,7 +76,7 @@ DATASETS: dict[str, DatasetSource] = {s.name: s for s in [
         counts='75,984 db / 315 queries', notes='Spatial NMS by the db image directory; queries: shorter side 640.'),
     DatasetSource(
         'tokyotm', 'Tokyo Time Machine (Arandjelović et al. CVPR 2016)', 'tokyotm', f'{_NETVLAD}/',
-        "haf_nb.data.geo.load_tokyotm(root, split)", required=('tokyoTM_val.mat|datasets/tokyoTM_val.mat', 'images'),
+        "haf_nb.data.dbstruct.load_tokyotm(root, split)", required=('tokyoTM_val.mat|datasets/tokyoTM_val.mat', 'images'),
         files=(_NETVLAD_MATS,),
         on_request=f"On request from the NetVLAD authors ({_NETVLAD}/); the .mat files are in netvlad_v100_datasets.tar.gz.",
         layout='tokyotm/\n  tokyoTM_{train,val}.mat (time-stamped dbStruct)\n  images/<place>/<time stamp>/...'),
@@ -131,7 +131,7 @@ DATASETS: dict[str, DatasetSource] = {s.name: s for s in [
         layout='ukbench/\n  full/ukbench%05d.jpg (10,200)', counts='10,200 images in groups of 4'),
     DatasetSource(
         'gardens_point', 'Gardens Point Walking (Glover 2014; VPR-Bench ground truth)', 'gardens_point',
-        'https://doi.org/10.5281/zenodo.4590133', "haf_nb.data.geo.load_gardens_point(root, db, query, frames)",
+        'https://doi.org/10.5281/zenodo.4590133', "haf_nb.data.folders.load_gardens_point(root, db, query, frames)",
         required=('day_left', 'day_right', 'night_right', 'ground_truth_new.npy|vprbench_ground_truth_new.npy|gt_query_to_positive_refs.csv'),
         on_request='Zenodo record of the dataset (day_left/day_right/night_right, 200 frames each); the ground truth '
                    'ground_truth_new.npy is in MubarizZaffar/VPR-Bench (datasets/GardensPointWalking).',
@@ -139,17 +139,17 @@ DATASETS: dict[str, DatasetSource] = {s.name: s for s in [
         counts='200 frames per walk'),
     DatasetSource(
         'vprbench', 'VPR-Bench datasets (Zaffar et al. IJCV 2021)', 'vprbench', 'https://github.com/MubarizZaffar/VPR-Bench',
-        "haf_nb.data.geo.load_vprbench(root / '<dataset>')", required=(),
+        "haf_nb.data.folders.load_vprbench(root / '<dataset>')", required=(),
         on_request='Ground-truth files are in the VPR-Bench repository; the images are linked from its README.',
         layout='vprbench/<dataset>/\n  query/  ref/  ground_truth_new.npy'),
     DatasetSource(
         'dvgl', 'deep-visual-geo-localization-benchmark layout (Berton et al. CVPR 2022)', 'dvgl',
-        'https://github.com/gmberton/deep-visual-geo-localization-benchmark', "haf_nb.data.geo.load_dvgl(root / '<dataset>/images/<split>')",
+        'https://github.com/gmberton/deep-visual-geo-localization-benchmark', "haf_nb.data.folders.load_dvgl(root / '<dataset>/images/<split>')",
         on_request='Formatted with the scripts of https://github.com/gmberton/datasets_vg (each source dataset keeps its own terms).',
         layout='dvgl/<dataset>/images/{train,val,test}/{database,queries}/@<utm_east>@<utm_north>@...@.jpg'),
     DatasetSource(
         'synthcity', 'SynthCity (generated by haf_nb)', 'synthcity', '(built locally)',
-        "haf_nb.data.geo.load_synthcity('tiny' | 'demo' | 'full' | folder)",
+        "haf_nb.data.dbstruct.load_synthcity('tiny' | 'demo' | 'full' | folder)",
         on_request="Nothing to download: haf_nb.synthcity.build.build_synthcity(preset) renders it into the cache dir.",
         layout='<cache dir>/synthcity/<preset>-<hash8>/'),
 ]}
@@ -328,13 +328,13 @@ def load_dataset(name: str,                    # a key of DATASETS
                  **kw: Any,                    # passed to the loader (check_counts, frames, condition, ...)
                 ):
     "The GeoDataset / RetrievalDataset of a catalogued dataset, from the data root."
-    from haf_nb.data import geo, retrieval
-    if name == 'synthcity': return geo.load_synthcity(kw.pop('preset', 'tiny'), split or 'test', **kw)
+    from haf_nb.data import dbstruct, folders, retrieval
+    if name == 'synthcity': return dbstruct.load_synthcity(kw.pop('preset', 'tiny'), split or 'test', **kw)
     d = require(name, data_root)
-    if name in ('pitts30k', 'pitts250k'): return geo.load_pitts(d, split or 'test', name[5:], **kw)
-    if name == 'tokyo247': return geo.load_tokyo247(d, **kw)
-    if name == 'tokyotm': return geo.load_tokyotm(d, split or 'val', **kw)
-    if name == 'gardens_point': return geo.load_gardens_point(d, **kw)
+    if name in ('pitts30k', 'pitts250k'): return dbstruct.load_pitts(d, split or 'test', name[5:], **kw)
+    if name == 'tokyo247': return dbstruct.load_tokyo247(d, **kw)
+    if name == 'tokyotm': return dbstruct.load_tokyotm(d, split or 'val', **kw)
+    if name == 'gardens_point': return folders.load_gardens_point(d, **kw)
     if name == 'oxford5k': return retrieval.load_oxford5k(d, **kw)
     if name == 'paris6k': return retrieval.load_paris6k(d, **kw)
     if name == 'holidays': return retrieval.load_holidays(d, **kw)

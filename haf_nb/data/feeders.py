@@ -19,7 +19,9 @@ from ..core import (get_device, seed_everything, resolve_cache_dir, progress, at
                          load_image, Timer, machine_info, machine_summary)
 from ..losses import HAFLoss, alpha_for_mode, ALPHA_MODES, NonFiniteLossError, split_tuple_output
 from .transforms import ImageListDataset, ImageTransform, collate_images, make_loader, make_transform
-from .geo import GeoDataset, load_synthcity, load_gardens_point, load_pitts
+from .geo import GeoDataset
+from .dbstruct import load_synthcity, load_pitts
+from .folders import load_gardens_point
 from .mining import HardNegativeMiner
 from ..models.haf import HAFConfig, HAF, build_model, model_config, save_checkpoint, read_checkpoint
 from ..eval.score import score_geo

@@ -11,7 +11,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from .geo import write_dbstruct, write_test_images
+from .geo import write_test_images
+from .dbstruct import write_dbstruct
 from . import download as dl
 
 # %% auto #0

@@ -13,7 +13,8 @@ import numpy as np
 from PIL import Image
 
 from ..core import atomic_write
-from .geo import GeoDataset, load_dvgl, load_vprbench, write_test_images
+from .geo import GeoDataset, write_test_images
+from .folders import load_dvgl, load_vprbench
 from .transforms import check_files
 
 # %% auto #0

@@ -388,11 +388,11 @@ def open_dataset(spec: str,                            # e.g. 'synthcity:demo:te
     cc = dict(check_counts=check_counts)
     name = name.lower()
     arg = lambda i, default: args[i] if len(args) > i and args[i] else default
-    if name in ('dvgl', 'vprbench', 'csv'):                 # your own data: haf_nb.data.geo.open_own_dataset
+    if name in ('dvgl', 'vprbench', 'csv'):                 # your own data: haf_nb.data.own.open_own_dataset
         from haf_nb.data.own import open_own_dataset
         return open_own_dataset(f"{name}:{':'.join(args)}", 'test', **cc)
     if name == 'synthcity':
-        from haf_nb.data.geo import load_synthcity
+        from haf_nb.data.dbstruct import load_synthcity
         return load_synthcity(arg(0, 'demo'), split=arg(1, 'test'), condition=arg(2, 'night'), cache_dir=cache_dir, **cc)
     if name == 'synthcity-retrieval':
         from haf_nb.data.retrieval import load_synthcity_retrieval
@@ -412,13 +412,13 @@ def open_dataset(spec: str,                            # e.g. 'synthcity:demo:te
     else:
         from haf_nb.data.download import require
         folder = require('holidays_rotated' if rot else name, data_root)   # a missing dataset: says how to get it
-    from haf_nb.data import geo as G, retrieval as R
+    from haf_nb.data import dbstruct as D, folders as F, retrieval as R
     if name == 'gardens_point':
         frames = parse_frames(args[2]) if len(args) > 2 and args[2] else None
-        return G.load_gardens_point(folder, db=arg(0, 'day_left'), query=arg(1, 'night_right'), frames=frames, **cc)
-    if name in ('pitts30k', 'pitts250k'): return G.load_pitts(folder, split=arg(0, 'test'), size=name[5:], **cc)
-    if name == 'tokyo247': return G.load_tokyo247(folder, **cc)
-    if name == 'tokyotm': return G.load_tokyotm(folder, split=arg(0, 'val'))          # no published counts to check
+        return F.load_gardens_point(folder, db=arg(0, 'day_left'), query=arg(1, 'night_right'), frames=frames, **cc)
+    if name in ('pitts30k', 'pitts250k'): return D.load_pitts(folder, split=arg(0, 'test'), size=name[5:], **cc)
+    if name == 'tokyo247': return D.load_tokyo247(folder, **cc)
+    if name == 'tokyotm': return D.load_tokyotm(folder, split=arg(0, 'val'))          # no published counts to check
     if name == 'holidays': return R.load_holidays(folder, rotated=rot, **cc)
     return {'oxford5k': R.load_oxford5k, 'paris6k': R.load_paris6k, 'ukbench': R.load_ukbench}[name](folder, **cc)
 

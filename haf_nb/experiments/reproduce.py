@@ -211,6 +211,8 @@ def _record(track: Track, b: Benchmark, ds, r: RunSpec, row: str, p: _Projector,
             'image_size': {'db': _transform_text(sets[('test', k, 'db')].transform), 'q': _transform_text(q.transform)},
             'crop': b.variant == 'crop', 'alpha': list(h.alpha), 'descriptor_dim': int(dim), 'pca': p.info(hk),
             'train_alpha': list(r.config.train_alpha), 'metrics': metrics, 'machine': machine_summary(),
+            **({'queries_without_positive': int(ds.meta.get('dropped_queries', 0)), 'no_positive': 'drop'}
+               if b.kind == 'geo' else {}),            # open_bench dropped (and counted) them: VPR-Bench's convention
             'time': datetime.datetime.now().isoformat(timespec='seconds')}
 
 def _save_levels(out_dir: Path, desc: dict, names: Sequence[str], benches: dict, byname: dict):

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from ..core import atomic_write, check_overwrite, machine_summary, resolve_cache_dir, seed_everything
-from ..data.geo import GeoDataset, load_synthcity
+from ..data.geo import GeoDataset
+from ..data.dbstruct import load_synthcity
 from ..eval.metrics import recall_at_n
 from ..eval.search import search
 from .codes import (LearnedHashConfig, RANK_MODES, fit_hash, hamming_distances, hamming_search,

@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from ..core import progress, atomic_write
-from ..data.geo import write_dbstruct
+from ..data.dbstruct import write_dbstruct
 from .config import SynthCityConfig
 from .city import (
     City, Views, PoseSet, make_city, traversal_objects, routes, database_poses, query_poses, to_utm,

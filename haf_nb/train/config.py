@@ -19,7 +19,9 @@ from ..core import (get_device, seed_everything, resolve_cache_dir, progress, at
                          load_image, Timer, machine_info, machine_summary)
 from ..losses import HAFLoss, alpha_for_mode, ALPHA_MODES, NonFiniteLossError, split_tuple_output
 from ..data.transforms import make_transform, ImageListDataset, collate_images
-from ..data.geo import GeoDataset, load_synthcity, load_gardens_point, load_pitts
+from ..data.geo import GeoDataset
+from ..data.dbstruct import load_synthcity, load_pitts
+from ..data.folders import load_gardens_point
 from ..data.own import open_train_val, OWN_KINDS
 from ..data.mining import HardNegativeMiner
 from ..models.haf import HAFConfig, HAF, build_model, model_config, save_checkpoint, read_checkpoint
@@ -69,7 +71,7 @@ def _check(obj, positive: Sequence[str] = (), nonneg: Sequence[str] = ()):
 class DataConfig:
     "What a run trains and validates on."
     dataset: str = 'synthcity:tiny'            # 'synthcity:<tiny|demo|full>', 'gardens_point', 'pitts30k', 'pitts250k', or
-                                               #   your own: 'dvgl:ROOT', 'vprbench:TRAIN;VAL', 'csv:ALL.csv' (haf_nb.data.geo)
+                                               #   your own: 'dvgl:ROOT', 'vprbench:TRAIN;VAL', 'csv:ALL.csv' (haf_nb.data.own)
     synthcity: dict = field(default_factory=dict) # SynthCity only: fields of the preset's SynthCityConfig to change
     data_root: str | None = None               # folder holding real datasets (default: resolve_data_root())
     queries: str | None = None                 # query condition(s) joined by '+': SynthCity 'night', 'day+night';

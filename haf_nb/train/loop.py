@@ -21,7 +21,9 @@ from ..cli_args import check_output_dir
 from ..models.pca import check_alpha
 from ..losses import HAFLoss, alpha_for_mode, ALPHA_MODES, NonFiniteLossError, split_tuple_output
 from ..data.transforms import make_transform, ImageListDataset, collate_images
-from ..data.geo import GeoDataset, load_synthcity, load_gardens_point, load_pitts
+from ..data.geo import GeoDataset
+from ..data.dbstruct import load_synthcity, load_pitts
+from ..data.folders import load_gardens_point
 from ..data.mining import HardNegativeMiner
 from ..models.haf import HAFConfig, HAF, build_model, model_config, param_groups, save_checkpoint, read_checkpoint
 from ..eval.score import score_geo
