@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 from .core import machine_summary
-from .bench import COMPONENTS, interleaved, bench_model, staged_describe, component_macs, matmul_peak, _to_cl, _size_key
+from .benchmarks.measure import interleaved, matmul_peak, _to_cl, _size_key
+from .benchmarks.extraction import COMPONENTS, bench_model, staged_describe, component_macs
 from .models.heads import out_size
 
 # %% auto #0

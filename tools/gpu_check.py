@@ -4,7 +4,7 @@
 Four sections, each in its own process with a hard time box, the whole under --budget seconds (default 450):
   cells    the notebook cells flagged `#| cuda` (tools/test_nbs.py --flags cuda, on the notebooks that have some)
   extract  HAF descriptor extraction at 480x640 in bf16: images/s and the fraction of the card's dense bf16 peak
-           (measured with haf_nb.bench.matmul_peak, not a datasheet number)
+           (measured with haf_nb.benchmarks.measure.matmul_peak, not a datasheet number)
   faiss    exact search: faiss-gpu vs faiss-cpu (and torch on the card) when faiss-gpu is importable, else says so
   train    a few hundred training iterations of the paper preset (fixture_recipe: the paper's config, sizes only
            changed) on the paper's datasets as tiny real-format fixtures (haf_nb.fixtures.write_paper_fixtures)
@@ -39,7 +39,8 @@ def sec_cells() -> dict:
 
 def sec_extract() -> dict:
     import torch
-    from haf_nb.bench import bench_gpu, bench_model, PAPER_SIZE
+    from haf_nb.benchmarks.extraction import bench_gpu, bench_model
+    from haf_nb.models.backbone import PAPER_SIZE
     out = bench_gpu(bench_model('haf', pca_dim=None), size=tuple(PAPER_SIZE), batch=16, repeat=5, warmup=2,
                     device='cuda', dtype=torch.bfloat16)
     return out
@@ -47,7 +48,7 @@ def sec_extract() -> dict:
 def sec_faiss() -> dict:
     import numpy as np, torch
     from haf_nb.eval.search import search, faiss, faiss_gpu_available, rankings_agree
-    from haf_nb.bench import interleaved
+    from haf_nb.benchmarks.measure import interleaved
     n_db, n_q, dim, k = (100_000, 1_000, 256, 100) if DEV == 'cuda' else (2_000, 50, 64, 10)
     g = np.random.default_rng(0)
     db = g.standard_normal((n_db, dim), dtype=np.float32); q = g.standard_normal((n_q, dim), dtype=np.float32)
@@ -74,7 +75,7 @@ def sec_train(steps: int = 300 if DEV == 'cuda' else 3, # optimiser steps of par
     separates them, mining finds no violating negative and skips them, as NetVLAD's recipe does)."""
     import csv, torch
     from haf_nb.fixtures import write_paper_fixtures, fixture_recipe
-    from haf_nb.bench import train_step_fns
+    from haf_nb.benchmarks.training import train_step_fns
     from haf_nb import train as T
     tmp = Path(tempfile.mkdtemp(prefix='haf_gpu_check_'))
     write_paper_fixtures(tmp / 'data')
