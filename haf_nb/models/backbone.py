@@ -116,6 +116,8 @@ def efficientnet_lite0(pretrained: bool = True, # load the ImageNet weights of `
     return model
 
 # %% ../../nbs/10_backbone.ipynb #1de1fa6e
+_PROBED: dict[tuple, tuple] = {}   # Pyramid._probe's results: (trunk repr, taps, ends, size) -> (channels, strides)
+
 def _inplace(m: nn.Module | None) -> bool:
     return m is not None and bool(getattr(m, 'inplace', False))
 
@@ -153,15 +155,19 @@ class Pyramid(nn.Module):
         self.channels, self.strides = self._probe()
         self.set_train_from(train_from)
 
-    def _probe(self, size: int = 256) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        "Channels and strides of the taps, from a pass on the meta device."
-        trunk = copy.deepcopy(self.trunk).to('meta')
+    def _probe(self, size: int = 256, cache: bool = True) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        "Channels and strides of the taps, from a pass on the meta device (memoised per architecture and taps)."
+        key = (repr(self.trunk), self.tap_names, self.tap_ends, size)    # repr: every layer's shape-relevant arguments
+        if cache and key in _PROBED: return _PROBED[key]
+        trunk = copy.deepcopy(self.trunk).to('meta').eval()
         x, out = torch.empty(1, self.trunk_in_channels(), size, size, device='meta'), {}
-        for i, layer in enumerate(trunk):
-            x = layer(x)
-            if i + 1 in self._tap_at: out[self._tap_at[i + 1]] = x.shape
+        with torch.no_grad():
+            for i, layer in enumerate(trunk):
+                x = layer(x)
+                if i + 1 in self._tap_at: out[self._tap_at[i + 1]] = x.shape
         shapes = [out[t] for t in self.tap_names]
-        return tuple(s[1] for s in shapes), tuple(round(size / s[-1]) for s in shapes)
+        res = _PROBED[key] = tuple(s[1] for s in shapes), tuple(round(size / s[-1]) for s in shapes)
+        return res
 
     def trunk_in_channels(self) -> int:
         first = next(m for m in self.trunk.modules() if isinstance(m, nn.Conv2d))
