@@ -15,7 +15,7 @@ from torch.utils.data import Dataset
 
 from ..core import (atomic_save, atomic_write, check_overwrite, get_device, machine_info, progress,
                          resolve_cache_dir, resolve_data_root, seed_everything)
-from ..data.transforms import ImageListDataset, ImageTransform, make_loader, make_transform
+from ..data.transforms import ImageListDataset, ImageTransform, check_files, make_loader, make_transform
 from .search import resolve_backend, search
 from ..data.feeders import autocast, autocast_dtype
 from .score import RETRIEVAL_PROTOCOLS, score_geo, score_retrieval
@@ -24,7 +24,7 @@ from .score import RETRIEVAL_PROTOCOLS, score_geo, score_retrieval
 __all__ = ['DOWNLOADED', 'model_fingerprint', 'transform_info', 'descriptor_cache_key', 'descriptor_cache_path',
            'extract_descriptors', 'model_setup', 'result_header', 'evaluate_geo', 'retrieval_protocol',
            'evaluate_retrieval', 'flat_metrics', 'save_results', 'plot_recall_curves', 'plot_pr_curves', 'parse_frames',
-           'open_dataset', 'default_result_path', 'run_eval', 'format_metrics', 'check_inputs', 'check_compute', 'cli']
+           'open_dataset', 'default_result_path', 'run_eval', 'format_metrics', 'check_compute', 'cli']
 
 # %% ../../nbs/24_evaluate.ipynb #e0754acb
 def _jsonable(x: Any) -> Any:
@@ -283,6 +283,7 @@ def evaluate_retrieval(model: nn.Module | Callable,      # has describe(x) -> [B
     t0 = time.perf_counter(); seed_everything(seed)
     protocol = protocol or retrieval_protocol(rds.name)
     if protocol not in RETRIEVAL_PROTOCOLS: raise ValueError(f"protocol must be one of {RETRIEVAL_PROTOCOLS}, got {protocol!r}")
+    check_files(dict.fromkeys([*rds.images, *rds.queries]), f'{rds.name} image')   # every image, before any is described
     transform = make_transform(image_size if image_size is not None else getattr(rds, 'policy', 'maxside'))
     fp = model_fingerprint(model) if cache else None
     split = getattr(rds, 'split', None) or 'all'
@@ -453,13 +454,6 @@ def _is_fraction(k: str, v) -> bool:
     "Metrics that are fractions in [0, 1] (printed as percentages); N-S scores and counts are not."
     return isinstance(v, (int, float)) and 0 <= v <= 1 and not k.startswith(('ns', 'num', 'N-S'))
 
-def check_inputs(dataset: Any) -> None:
-    "Every image file of a GeoDataset / RetrievalDataset exists and is non-empty (MissingFilesError otherwise)."
-    if hasattr(dataset, 'verify_files'): dataset.verify_files(); return
-    from haf_nb.data.transforms import check_files
-    paths = [*getattr(dataset, 'images', []), *getattr(dataset, 'queries', [])]
-    if paths and isinstance(paths[0], (str, Path)): check_files(paths, f"{getattr(dataset, 'name', 'dataset')} image")
-
 def check_compute(device: str | None, backend: str) -> torch.device:
     "The device and the search backend asked for exist here (DeviceUnavailableError / UsageError otherwise)."
     dev = get_device(device)
@@ -481,7 +475,6 @@ def _eval(argv: list[str] | None) -> int:
         try: model.alpha_tensor(a.alpha)
         except ValueError as e: raise UsageError(f"--alpha: {e}") from None
     dataset = open_dataset(a.dataset, a.data_root, a.dataset_dir, a.cache_dir, check_counts=not a.no_check_counts)
-    check_inputs(dataset)                          # a missing image stops here, not in the middle of describing
     image_size = a.image_size
     own = getattr(dataset, 'db_policy', 'x') is None and getattr(dataset, 'q_policy', 'x') is None
     if image_size is None and own and getattr(model, 'transform', None) is not None:

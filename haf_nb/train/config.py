@@ -25,6 +25,7 @@ from ..data.folders import load_gardens_point
 from ..data.own import open_train_val, OWN_KINDS
 from ..data.mining import HardNegativeMiner
 from ..models.haf import HAFConfig, HAF, build_model, model_config, save_checkpoint, read_checkpoint
+from ..models.pca import check_alpha
 from ..eval.score import score_geo
 from ..data.download import require
 
@@ -98,8 +99,7 @@ class ModelSpec:
     alpha_mode: str = 'faithful'               # [CHOICE] 'faithful' (the loss uses alpha) or 'cheap' (uniform α in the loss)
     def __post_init__(self):
         _tuples(self, ('alpha',)); _frozen_dict(self, ('model_overrides',)); _check(self)
-        if self.alpha is not None and (any(a < 0 for a in self.alpha) or sum(self.alpha) <= 0):
-            raise ValueError(f"alpha must be level weights >= 0 with a sum > 0, got {self.alpha}")
+        if self.alpha is not None: check_alpha(self.alpha, len(self.alpha))   # the one α rule (the level count: train())
         if self.alpha_mode not in ALPHA_MODES: raise ValueError(f"alpha_mode must be one of {ALPHA_MODES}, got {self.alpha_mode!r}")
 
 @dataclass(frozen=True)
