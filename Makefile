@@ -18,12 +18,16 @@ FAISS ?= cpu
 .PHONY: install test test-all notebooks reproduce bench export clean-nbs readme check-sync docs
 .PHONY: package-check docs-quarto gpu-check
 
-$(VENV)/.installed: settings.ini setup.py pyproject.toml
+# The installer: uv (default; the same requirements from the same indexes as pip, installed in parallel: a fresh venv
+# in 56-100 s instead of pip's 164 s on the development machine) or pip (INSTALLER=pip). If uv cannot be had or fails,
+# pip does the install.
+INSTALLER ?= uv
+$(VENV)/.installed: settings.ini setup.py pyproject.toml tools/uv_install.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
 	if [ -n "$(TORCH_INDEX_URL)" ]; then $(PY) -m pip install torch torchvision --index-url "$(TORCH_INDEX_URL)"; fi
 	if [ "$(FAISS)" = gpu ]; then $(PY) -m pip uninstall -y -q faiss-cpu; fi
-	$(PY) -m pip install -e ".[dev,$(FAISS)]"
+	if [ "$(INSTALLER)" = uv ] && $(PY) -m pip install -q uv && $(PY) tools/uv_install.py -e ".[dev,$(FAISS)]"; then :; \
+	else echo "installing with pip"; $(PY) -m pip install --upgrade pip && $(PY) -m pip install -e ".[dev,$(FAISS)]"; fi
 	touch $@
 
 install: $(VENV)/.installed

@@ -18,14 +18,21 @@ Modes
                   A notebook that fails is left unchanged.
   --selftest      checks this runner on temporary notebooks (the IPython-history case nbdev's runner misses).
 
-Usage: python tools/run_nbs.py [--path nbs/12_asf.ipynb ...] [--flags "slow cuda"] [--n_workers 2] [--write]
+Scheduling: notebooks start longest first (their CPU seconds from the last full run, `tools/nb_costs.json`, written
+by `--record-costs`; a notebook not listed there counts as the median), so that no long notebook starts last
+while the other workers idle; results print as they finish. One worker more than there are cores: a kernel that
+waits (starting, reading files) leaves its core to another.
+
+Usage: python tools/run_nbs.py [--path nbs/12_asf.ipynb ...] [--flags "slow cuda"] [--n_workers 3] [--write]
+                               [--record-costs]
 """
-import argparse, os, re, subprocess, sys, tempfile, time
+import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+COSTS = ROOT / 'tools' / 'nb_costs.json'   # notebook name -> kernel CPU seconds of its last full test run
 INLINE = 'module://matplotlib_inline.backend_inline'
 _ansi = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 
@@ -193,11 +200,26 @@ def selftest() -> int:
     print('selftest ' + ('passed' if ok else 'FAILED'))
     return 0 if ok else 1
 
+def longest_first(files: list[Path], costs: dict[str, float]) -> list[Path]:
+    "The notebooks by decreasing expected cost (unknown ones at the median), ties by name."
+    default = statistics.median(costs.values()) if costs else 0.0
+    return sorted(files, key=lambda f: (-costs.get(f.name, default), f.name))
+
+def read_costs(path: Path = COSTS) -> dict[str, float]:
+    try: return {k: float(v) for k, v in json.loads(path.read_text()).items()}
+    except (OSError, ValueError, AttributeError): return {}
+
+def write_costs(res: list[dict], path: Path = COSTS):
+    "Record each notebook's kernel CPU seconds (rounded to 0.1 s) for the next run's order."
+    costs = read_costs(path) | {r['name']: round(r['cpu'], 1) for r in res if r.get('cpu')}
+    tmp = path.with_suffix('.tmp'); tmp.write_text(json.dumps(dict(sorted(costs.items())), indent=0) + '\n'); tmp.replace(path)
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--path', nargs='*', default=None, help='notebooks or globs (default: every notebook in nbs/)')
     ap.add_argument('--flags', default='', help='space-separated test flags to run that are skipped by default')
-    ap.add_argument('--n_workers', type=int, default=None, help='notebooks at once, one kernel each (default: cores, at most 4)')
+    ap.add_argument('--n_workers', type=int, default=None, help='notebooks at once, one kernel each (default: cores + 1, at most 4)')
+    ap.add_argument('--record-costs', action='store_true', help=f'write each notebook\'s CPU seconds to {COSTS.name} (the run order)')
     ap.add_argument('--timeout', type=int, default=900, help='seconds per cell before it counts as failed')
     ap.add_argument('--write', action='store_true', help='write outputs back into the notebooks, then nbdev_clean them')
     ap.add_argument('--selftest', action='store_true', help="check the runner itself on temporary notebooks")
@@ -208,15 +230,16 @@ def main(argv: list[str] | None = None) -> int:
     cfg = get_config()
     files = []
     for p in (a.path or [None]): files += [f.absolute() for f in nbglob(p, as_path=True)]
-    files = sorted(set(files))
+    files = longest_first(sorted(set(files)), read_costs())
     if not files: print('0 passed, 0 failed'); return 1
     ncpu = os.cpu_count() or 1
-    n_workers = a.n_workers or min(ncpu, 4)
+    n_workers = a.n_workers or min(ncpu + 1, 4)
     # each kernel gets its share of the cores (the kernels inherit this; set before torch is imported there)
     os.environ.setdefault('OMP_NUM_THREADS', str(max(1, ncpu // n_workers)))
     os.environ.setdefault('MKL_NUM_THREADS', os.environ['OMP_NUM_THREADS'])
     t0 = time.time()
     res = run_all(files, cfg.tst_flags.split(), a.flags.split(), a.write, n_workers, a.timeout)
+    if a.record_costs and not a.write: write_costs(res)
     if a.write:
         written = [r['path'] for r in res if r['written']]
         if written: nbdev_clean(written)

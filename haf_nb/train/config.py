@@ -23,6 +23,7 @@ from ..data.geo import GeoDataset
 from ..data.dbstruct import load_synthcity, load_pitts
 from ..data.folders import load_gardens_point
 from ..data.own import open_train_val, OWN_KINDS
+from ..data.specs import open_dataset, run_specs
 from ..data.mining import HardNegativeMiner
 from ..models.haf import HAFConfig, HAF, build_model, model_config, save_checkpoint, read_checkpoint
 from ..models.pca import check_alpha
@@ -316,34 +317,21 @@ def _concat_queries(parts: list[GeoDataset], conditions: Sequence[str | None]) -
                       {**base.meta, 'merged': [p.name for p in parts]})
 
 def load_run_data(config: TrainConfig, verbose: bool = True) -> tuple[GeoDataset, GeoDataset]:
-    "The (train, val) GeoDatasets of a run, with untrainable / unscorable queries dropped."
-    ds, conds = config.dataset, (config.queries.split('+') if config.queries else [None])
-    if ds.startswith('synthcity'):
-        preset = ds.split(':', 1)[1] if ':' in ds else 'demo'
-        from haf_nb.synthcity.config import PRESETS
-        from haf_nb.synthcity.build import build_synthcity
-        if preset not in PRESETS: raise ValueError(f"Unknown SynthCity preset {preset!r}: expected one of {list(PRESETS)}.")
-        root = build_synthcity(PRESETS[preset].replace(**config.synthcity) if config.synthcity else preset)
-        tr = _concat_queries([load_synthcity(root, 'train', c, check_counts=config.check_counts) for c in conds], conds)
-        va = _concat_queries([load_synthcity(root, 'val', c, check_counts=config.check_counts) for c in conds], conds)
-    elif ds == 'gardens_point':
-        root = require('gardens_point', config.data_root)             # a clear error: what is missing, how to get it
-        if config.train_frames is None or config.val_frames is None:
-            raise ValueError("gardens_point needs train_frames and val_frames, e.g. (0, 70) and (70, 100).")
-        conds = [c or 'night_right' for c in conds]
-        kw = dict(check_counts=config.check_counts)
-        tr = _concat_queries([load_gardens_point(root, 'day_left', c, frames=range(*config.train_frames), **kw) for c in conds], conds)
-        va = _concat_queries([load_gardens_point(root, 'day_left', c, frames=range(*config.val_frames), **kw) for c in conds], conds)
-    elif ds in ('pitts30k', 'pitts250k'):
-        root = require(ds, config.data_root)                           # lists the .mat files and image folders needed
-        size, kw = ds[len('pitts'):], dict(check_counts=config.check_counts)   # published counts, unless told otherwise
-        tr, va = load_pitts(root, 'train', size, **kw), load_pitts(root, 'val', size, **kw)
-    elif ds.partition(':')[0].lower() in OWN_KINDS:                     # your own data: the spec shared with `haf_nb eval`
-        tr, va = open_train_val(ds, check_counts=config.check_counts)   # dvgl:ROOT, vprbench:A;B, csv:ALL.csv, csv:a,b;c,d
+    "The (train, val) GeoDatasets of a run, with untrainable / unscorable queries dropped; opened from specs (`run_specs`) by `open_dataset`."
+    ds, cc = config.dataset, config.check_counts
+    if ds.partition(':')[0].lower() in OWN_KINDS:                     # your own data: the spec shared with `haf_nb eval`
+        tr, va = open_train_val(ds, check_counts=cc)                   # dvgl:ROOT, vprbench:A;B, csv:ALL.csv, csv:a,b;c,d
     else:
-        raise ValueError(f"Unknown dataset {ds!r}: expected 'synthcity:<preset>', 'gardens_point', 'pitts30k', 'pitts250k', "
-                         f"or your own data: 'dvgl:ROOT', 'vprbench:TRAIN;VAL', 'csv:ALL.csv', 'csv:TR_DB,TR_Q;VA_DB,VA_Q' "
-                         f"(haf_nb train --help).")
+        if ds.startswith('synthcity') and config.synthcity:            # a changed preset: build it, name it by its folder
+            from haf_nb.synthcity.config import PRESETS
+            from haf_nb.synthcity.build import build_synthcity
+            preset = ds.partition(':')[2] or 'demo'
+            if preset not in PRESETS: raise ValueError(f"Unknown SynthCity preset {preset!r}: expected one of {list(PRESETS)}.")
+            ds = f'synthcity:{build_synthcity(PRESETS[preset].replace(**config.synthcity))}'
+        specs = run_specs(ds, config.queries, config.train_frames, config.val_frames)
+        conds = config.queries.split('+') if config.queries else [None]
+        tr, va = (_concat_queries([open_dataset(s, config.data_root, check_counts=cc) for s in specs[part]], conds)
+                  for part in ('train', 'val'))
     tr = tr.drop_queries_without_positives('train', verbose=verbose)
     va = va.drop_queries_without_positives('eval', verbose=verbose)
     return tr, va
