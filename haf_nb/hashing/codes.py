@@ -15,10 +15,11 @@ from torch import nn, Tensor
 from ..core import progress, seed_everything
 
 # %% auto #0
-__all__ = ['INDEX_KINDS', 'RANK_MODES', 'check_bits', 'pack_bits', 'unpack_bits', 'check_codes', 'hamming_distances',
-           'topk_from_distances', 'hamming_search_np', 'build_binary_index', 'hamming_search', 'tie_counts',
-           'recall_with_ties', 'LinearHash', 'itq_rotation', 'fit_hash', 'sign_with_grad', 'LearnedHashConfig',
-           'HashEncoder', 'train_learned_hash']
+__all__ = ['INDEX_KINDS', 'RANK_MODES', 'RELAX_MODES', 'LOSSES', 'check_bits', 'pack_bits', 'unpack_bits', 'check_codes',
+           'hamming_distances', 'topk_from_distances', 'hamming_search_np', 'build_binary_index', 'hamming_search',
+           'tie_counts', 'recall_with_ties', 'LinearHash', 'itq_rotation', 'fit_hash', 'sign_with_grad',
+           'LearnedHashConfig', 'HashEncoder', 'relax_codes', 'multi_positive_softmax_loss', 'hardest_triplet_loss',
+           'quantization_penalty', 'bit_balance', 'train_learned_hash']
 
 # %% ../../nbs/45_hashing.ipynb #42fe1fc0
 def _as_numpy(x) -> np.ndarray:
@@ -271,15 +272,18 @@ def sign_with_grad(z: Tensor,               # [..., bits] real projections
 # %% ../../nbs/45_hashing.ipynb #841f2ac3
 @dataclass(frozen=True)
 class LearnedHashConfig:
-    "Training settings of the learned encoder (GPS-weak supervision)."
+    "Training settings of the learned encoder (GPS-weak supervision); defaults chosen on SynthCity's validation split."
     bits: int = 128             # code length
     hidden: int = 0             # 0: linear encoder initialised from ITQ; >0: MLP D -> hidden -> bits
-    sign_grad: str = 'greedy'   # 'greedy' (GreedyHash) or 'ste' (straight-through)
+    loss: str = 'softmax'       # 'softmax' (multi-positive, whole database) or 'triplet' (hardest negative of a random pool)
+    relax: str = 'tanh'         # codes the loss sees: 'tanh', 'greedy' (GreedyHash sign) or 'ste' (straight-through sign)
+    tau: float = 0.1            # softmax temperature on s = b·b'/bits
     margin: float = 0.1         # triplet margin, as a fraction of the bits
     penalty: float = 0.1        # λ of the GreedyHash term ||z| − 1|³
+    balance: float = 0.1        # β of the bit-balance term mean_k (mean_i tanh z_ik)²
     steps: int = 800            # optimisation steps
     batch: int = 128            # queries per step
-    num_random: int = 256       # random database images per step; each query uses its hardest true negative among them
+    num_random: int = 256       # triplet: random database images per step; each query uses its hardest true negative among them
     lr: float = 3e-3
     seed: int = 0
 
@@ -304,6 +308,69 @@ def _init_from_linear(enc: HashEncoder, h: LinearHash, X: np.ndarray):
     enc.mean.copy_(torch.from_numpy(h.mean))
     enc.net.weight.data.copy_(torch.from_numpy((h.W * s).T)); enc.net.bias.data.zero_()
 
+# %% ../../nbs/45_hashing.ipynb #a1c0ffee
+RELAX_MODES, LOSSES = ('tanh', 'greedy', 'ste'), ('softmax', 'triplet')
+
+def relax_codes(z: Tensor,            # [..., bits] real projections
+                relax: str = 'tanh',  # one of RELAX_MODES
+               ) -> Tensor:
+    "The codes a loss sees: tanh(z) (smooth), or sgn(z) with a gradient through the sign ('greedy' / 'ste')."
+    if relax == 'tanh': return torch.tanh(z)
+    if relax in ('greedy', 'ste'): return sign_with_grad(z, relax)
+    raise ValueError(f"relax must be one of {RELAX_MODES}, got {relax!r}")
+
+def multi_positive_softmax_loss(s: Tensor,      # [B, Ndb] similarities b_q·b_j / bits, in [−1, 1]
+                                is_pos: Tensor, # [B, Ndb] bool: positives (≤ 10 m)
+                                is_neg: Tensor, # [B, Ndb] bool: negatives (> 25 m); the rest is ignored
+                                tau: float = 0.1,
+                               ) -> Tensor:
+    "Mean over queries with a positive and a negative of −log Σ_P e^{s/τ} / Σ_{P∪N} e^{s/τ}."
+    ok = is_pos.any(1) & is_neg.any(1)                                                # [B] rows that have both
+    if not ok.any(): return s.sum() * 0.0
+    l, P, N = s[ok] / tau, is_pos[ok], is_neg[ok]                                     # [B', Ndb]
+    lse_all = torch.logsumexp(l.masked_fill(~(P | N), float('-inf')), 1)              # [B'] log Σ_{P∪N} e^{s/τ}
+    lse_pos = torch.logsumexp(l.masked_fill(~P, float('-inf')), 1)                    # [B'] log Σ_P e^{s/τ}
+    return (lse_all - lse_pos).mean()
+
+def hardest_triplet_loss(bq: Tensor, bp: Tensor,  # [B, bits] query and positive codes (±1 or relaxed)
+                         bn: Tensor,              # [R, bits] a pool of database codes
+                         ok: Tensor,              # [B, R] bool: pool image is a negative (> 25 m) of the query
+                         margin: float = 0.1,     # as a fraction of the bits
+                        ) -> Tensor:
+    "Mean over queries with a negative in the pool of [d(q, p) − d(q, n_hardest) + m·bits]₊ / bits (Hamming d)."
+    bits = bq.shape[1]
+    d_p = 0.5 * (bits - (bq * bp).sum(-1))                                            # [B]    d(q, p)
+    d_n = 0.5 * (bits - bq @ bn.T)                                                    # [B, R] d(q, n)
+    hard = d_n.detach().masked_fill(~ok, float('inf')).argmin(1)                      # [B] closest true negative
+    has = ok.any(1)                                                                   # [B] a negative in the pool
+    trip = F.relu(d_p - d_n.gather(1, hard[:, None])[:, 0] + margin * bits)           # [B]
+    return (trip * has).sum() / has.sum().clamp(min=1) / bits
+
+def quantization_penalty(z: Tensor) -> Tensor:
+    "GreedyHash's mean ||z| − 1|³: 0 when every projection is ±1."
+    return (z.abs() - 1).abs().pow(3).mean()
+
+def bit_balance(z: Tensor) -> Tensor:  # z: [N, bits]
+    "mean over bits of (mean over images of tanh z)²: 0 when each bit splits the images evenly."
+    return torch.tanh(z).mean(0).pow(2).mean()
+
+# %% ../../nbs/45_hashing.ipynb #a1c0ffe2
+def _loss_step(enc: HashEncoder, Q: Tensor, DB: Tensor, qi: np.ndarray, is_pos: Tensor, is_neg: Tensor,
+               positives, rng: np.random.Generator, cfg: LearnedHashConfig) -> Tensor:
+    "One step's loss on the queries `qi`: the GPS loss of the config + λ quantisation + β balance."
+    zq = enc(Q[qi])                                                                   # [B, bits]
+    if cfg.loss == 'softmax':
+        zdb = enc(DB)                                                                 # [Ndb, bits] the whole training database
+        s = relax_codes(zq, cfg.relax) @ relax_codes(zdb, cfg.relax).T / cfg.bits     # [B, Ndb] s = b·b'/bits
+        main, z = multi_positive_softmax_loss(s, is_pos[qi], is_neg[qi], cfg.tau), torch.cat([zq, zdb])
+    else:
+        pi = np.array([rng.choice(positives[i]) for i in qi])                        # [B] one random positive
+        pool = rng.choice(len(DB), min(cfg.num_random, len(DB)), replace=False)      # [R] shared negative pool
+        zp, zn = enc(DB[pi]), enc(DB[pool])                                           # [B, bits], [R, bits]
+        bq, bp, bn = (relax_codes(x, cfg.relax) for x in (zq, zp, zn))
+        main, z = hardest_triplet_loss(bq, bp, bn, is_neg[qi][:, pool], cfg.margin), torch.cat([zq, zp, zn])
+    return main + cfg.penalty * quantization_penalty(z) + cfg.balance * bit_balance(z)
+
 def train_learned_hash(q_desc, db_desc,                 # [Nq, D] training queries, [Ndb, D] training database
                        positives: Sequence[np.ndarray], # per query, db indices <= 10 m (GeoDataset.train_positives())
                        negatives,                        # per query, db indices > 25 m (GeoDataset.potential_negatives())
@@ -311,8 +378,10 @@ def train_learned_hash(q_desc, db_desc,                 # [Nq, D] training queri
                        device: str | torch.device = 'cpu',
                        show_progress: bool | None = None,
                       ) -> tuple[HashEncoder, list[float]]:
-    "Train the encoder on GPS-weak triplets (hardest negative of a random pool); returns it and the loss per step."
+    "Train the encoder with GPS-weak supervision (the config's loss); returns it and the loss per step."
     cfg = config; check_bits(cfg.bits)
+    if cfg.loss not in LOSSES: raise ValueError(f"loss must be one of {LOSSES}, got {cfg.loss!r}")
+    if cfg.relax not in RELAX_MODES: raise ValueError(f"relax must be one of {RELAX_MODES}, got {cfg.relax!r}")
     seed_everything(cfg.seed)
     Q = torch.as_tensor(np.asarray(_as_numpy(q_desc), np.float32)); DB = torch.as_tensor(np.asarray(_as_numpy(db_desc), np.float32))
     if Q.shape[1] != DB.shape[1]: raise ValueError(f"queries are {Q.shape[1]}-D, the database {DB.shape[1]}-D")
@@ -325,23 +394,14 @@ def train_learned_hash(q_desc, db_desc,                 # [Nq, D] training queri
                           else fit_hash(X, cfg.bits, 'lsh', seed=cfg.seed), X)
     else: enc.mean.copy_(DB.mean(0))
     enc = enc.to(device); Q, DB = Q.to(device), DB.to(device)
+    is_pos = torch.zeros(len(Q), len(DB), dtype=torch.bool)                          # [Nq, Ndb] <= 10 m
+    is_neg = torch.zeros(len(Q), len(DB), dtype=torch.bool)                          # [Nq, Ndb] > 25 m
+    for i in usable: is_pos[i, np.asarray(positives[i])] = True; is_neg[i, np.asarray(negatives[i])] = True
+    is_pos, is_neg = is_pos.to(device), is_neg.to(device)
     opt = torch.optim.Adam(enc.parameters(), lr=cfg.lr)
     rng = np.random.default_rng(cfg.seed); losses = []
-    is_neg = np.zeros((len(Q), len(DB)), bool)                                       # [Nq, Ndb] > 25 m
-    for i in usable: is_neg[i, np.asarray(negatives[i])] = True
     for _ in progress(range(cfg.steps), desc='hash training', disable=None if show_progress is None else not show_progress):
         qi = rng.choice(usable, min(cfg.batch, len(usable)), replace=False)          # [B]
-        pi = np.array([rng.choice(positives[i]) for i in qi])                        # [B] one random positive
-        pool = rng.choice(len(DB), min(cfg.num_random, len(DB)), replace=False)      # [R] shared negative pool
-        ok = torch.as_tensor(is_neg[qi][:, pool], device=DB.device)                  # [B, R] > 25 m from the query
-        zq, zp, zn = enc(Q[qi]), enc(DB[pi]), enc(DB[pool])                          # [B, bits], [B, bits], [R, bits]
-        bq, bp, bn = (sign_with_grad(z, cfg.sign_grad) for z in (zq, zp, zn))
-        d_p = 0.5 * (cfg.bits - (bq * bp).sum(-1))                                  # [B]    Hamming d(q, p)
-        d_n = 0.5 * (cfg.bits - bq @ bn.T)                                          # [B, R] Hamming d(q, n)
-        hard = d_n.detach().masked_fill(~ok, float('inf')).argmin(1)                 # hardest true negative (closest)
-        has = ok.any(1)                                                              # [B] a negative in the pool
-        trip = (F.relu(d_p - d_n.gather(1, hard[:, None])[:, 0] + cfg.margin * cfg.bits) * has).sum() / has.sum().clamp(min=1) / cfg.bits
-        pen = torch.cat([zq, zp, zn]).abs().sub(1).abs().pow(3).mean()              # GreedyHash ||z| − 1|³
-        loss = trip + cfg.penalty * pen
+        loss = _loss_step(enc, Q, DB, qi, is_pos, is_neg, positives, rng, cfg)
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
     return enc.eval().cpu(), losses

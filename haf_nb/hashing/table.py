@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..core import atomic_write, check_overwrite, machine_summary, resolve_cache_dir, seed_everything
+from ..core import atomic_write, check_overwrite, machine_summary, resolve_cache_dir, resolve_data_root, seed_everything
 from ..data.geo import GeoDataset
 from ..data.dbstruct import load_synthcity
 from ..eval.metrics import recall_at_n
@@ -22,8 +22,9 @@ from .codes import (LearnedHashConfig, RANK_MODES, fit_hash, hamming_distances, 
 from .geo_cluster import cluster_locate, localization_metrics
 
 # %% auto #0
-__all__ = ['synthcity_hash_config', 'HashingSetup', 'DescSplit', 'hashing_rows', 'summarize', 'summarize_loc', 'render_markdown',
-           'write_tables', 'describe_split', 'synthcity_descriptors', 'run_hashing_experiment', 'cli']
+__all__ = ['synthcity_hash_config', 'HashingSetup', 'DescSplit', 'hashing_rows', 'summarize', 'add_dev_column', 'summarize_loc',
+           'render_markdown', 'write_tables', 'describe_split', 'gardens_point_descriptors', 'synthcity_descriptors',
+           'run_hashing_experiment', 'cli']
 
 # %% ../../nbs/47_hashing_table.ipynb #1b17b0bb
 def synthcity_hash_config():
@@ -53,6 +54,7 @@ class HashingSetup:
     kernel: str = 'exp'
     loc_bits: int = 128                            # code length of the localisation table
     batch_size: int = 32
+    dev_gardens_point: str | None = None           # Gardens Point folder: adds the dev column night_right → day_left (None: none)
 
 # %% ../../nbs/47_hashing_table.ipynb #a96267fd
 @dataclass
@@ -137,6 +139,16 @@ def summarize(rows: list[dict], setup: HashingSetup) -> list[dict]:
         out.append(line)
     return out
 
+def add_dev_column(summary: list[dict],      # lines of the main table
+                   dev_summary: list[dict],  # `summarize` of the dev set's rows
+                   dev: str = 'gp',          # key suffix of the new fields
+                  ) -> list[dict]:
+    "Each (method, bits) line gains the dev set's R@1 mean/std over seeds and its ratio to the dev set's own float R@1 (NaN where absent)."
+    d = {(s['method'], s['bits']): s for s in dev_summary}
+    nan = float('nan')
+    return [{**s, **{f'R@1_{dev}{k}': d[(s['method'], s['bits'])][f'R@1{k}'] if (s['method'], s['bits']) in d else nan
+                     for k in ('', '_std', '_vs_float')}} for s in summary]
+
 def summarize_loc(rows: list[dict]) -> list[dict]:
     "Localisation lines: (method, bits, localiser) -> loc@5/10/25 m and median error, mean over conditions and seeds."
     out = {}
@@ -150,19 +162,21 @@ def summarize_loc(rows: list[dict]) -> list[dict]:
 def _pm(m, s): return f"{100 * m:.1f} ± {100 * s:.1f}" if s > 0 else f"{100 * m:.1f}"
 
 def render_markdown(summary: list[dict], loc: list[dict], meta: dict, setup: HashingSetup) -> str:
-    "The tables as Markdown, with every setting."
+    "The tables as Markdown, with every setting (and the dev columns when the summary has them)."
+    dev = bool(summary) and 'R@1_gp' in summary[0]
     L = [f"# Hashing: {meta['dataset']} ({', '.join(setup.conditions)} → day)", '',
          f"Descriptor: {meta['descriptor']}; image size {meta['image_size']}; test split, #db {meta['num_db']}, "
          f"#q {meta['num_q']} per condition; positives ≤ 25 m; seeds {list(setup.seeds)} (PCA-sign is deterministic); "
          f"ties counted as **{setup.rank_mode}** (tie-fair; optimistic = the official strict-less rule); "
-         f"machine: {meta['machine']}.", '',
+         f"machine: {meta['machine']}." + (f" Dev column (GP): {meta['dev']}." if 'dev' in meta else ''), '',
          '| method | bits | bytes | ' + ' | '.join(f'R@{n}' for n in setup.ns) + ' | R@1 opt. / pess. | R@1 / float | '
-         + ' | '.join(f'R@1 {c}' for c in setup.conditions) + ' |',
-         '|' + '---|' * (5 + len(setup.ns) + len(setup.conditions))]
+         + ' | '.join(f'R@1 {c}' for c in setup.conditions) + (' | R@1 GP night (dev) | GP / float' if dev else '') + ' |',
+         '|' + '---|' * (5 + len(setup.ns) + len(setup.conditions) + 2 * dev)]
     for s in summary:
         L.append(f"| {s['method']} | {s['bits']} | {s['bytes']} | " + ' | '.join(_pm(s[f'R@{n}'], s[f'R@{n}_std']) for n in setup.ns)
                  + f" | {100 * s['R@1_optimistic']:.1f} / {100 * s['R@1_pessimistic']:.1f} | {100 * s['R@1_vs_float']:.0f} % | "
-                 + ' | '.join(f"{100 * s[f'R@1_{c}']:.1f}" for c in setup.conditions) + ' |')
+                 + ' | '.join(f"{100 * s[f'R@1_{c}']:.1f}" for c in setup.conditions)
+                 + (f" | {_pm(s['R@1_gp'], s['R@1_gp_std'])} | {100 * s['R@1_gp_vs_float']:.0f} %" if dev else '') + ' |')
     L += ['', f"## Localisation (top {setup.topk_loc}; clustering σ = {setup.sigma:g} m, {setup.kernel} kernel; "
           f"`cluster-official-deg` = exp(−d) on degrees)", '',
           '| method | bits | localiser | ≤5 m | ≤10 m | ≤25 m | median (m) |', '|---|---|---|---|---|---|---|']
@@ -172,7 +186,9 @@ def render_markdown(summary: list[dict], loc: list[dict], meta: dict, setup: Has
     return '\n'.join(L) + '\n'
 
 def write_tables(out_dir: str | Path, summary: list[dict], loc: list[dict], rows: list[dict], meta: dict,
-                 setup: HashingSetup, overwrite: bool = False) -> dict[str, Path]:
+                 setup: HashingSetup, overwrite: bool = False,
+                 dev_rows: list[dict] | None = None,  # rows of the dev set (Gardens Point), kept in the JSON
+                ) -> dict[str, Path]:
     "Write hashing_table.md/.csv/.json atomically (refusing to replace without overwrite)."
     out = Path(out_dir)
     paths = {ext: check_overwrite(out / f'hashing_table.{ext}', overwrite) for ext in ('md', 'csv', 'json')}
@@ -183,7 +199,7 @@ def write_tables(out_dir: str | Path, summary: list[dict], loc: list[dict], rows
                                   'machine': meta['machine']})
     with atomic_write(paths['csv'], 'w') as f: f.write(buf.getvalue())
     blob = dict(format='haf_nb.hashing/1', meta=meta, setup=json.loads(json.dumps(asdict(setup), default=list)),
-                summary=summary, localization=loc, rows=rows)
+                summary=summary, localization=loc, rows=rows, dev_rows=dev_rows or [])
     with atomic_write(paths['json'], 'w') as f: json.dump(blob, f, indent=1, default=float)
     return paths
 
@@ -209,9 +225,30 @@ def describe_split(model, tag: str, ds: GeoDataset, side: str, batch_size: int, 
     return extract_descriptors(model, images, batch_size=batch_size, cache_key=key, cache_dir=cache_dir,
                                desc=f'{ds.name} {ds.split} {side}').numpy()
 
-def synthcity_descriptors(setup: HashingSetup, cache_dir=None, verbose: bool = True) -> tuple[DescSplit, dict[str, DescSplit], dict]:
-    "PCA-whitened float descriptors of the training split (all train conditions stacked) and of each test condition."
+def _pca_projector(setup: HashingSetup, X: np.ndarray):
+    "x [N, D] -> [N, pca_dim] L2-normalised, PCA fitted on the training vectors X."
     from haf_nb.models.pca import PCAWhitening
+    pca = PCAWhitening(whiten=setup.whiten).fit(torch.from_numpy(X), setup.pca_dim)
+    return lambda x: pca(torch.from_numpy(x)).numpy()
+
+def gardens_point_descriptors(setup: HashingSetup, root: str | Path, cache_dir=None) -> tuple[DescSplit, DescSplit, str]:
+    "Gardens Point dev split: fit on frames 0–99 (db day_left, queries night_right + day_right), test frames 100–199 night_right → day_left."
+    from haf_nb.data.folders import load_gardens_point
+    from haf_nb.eval.evaluate import model_fingerprint
+    model, what = _describer(setup.descriptor)
+    d = lambda ds, side: describe_split(model, model_fingerprint(model)[:10], ds, side, setup.batch_size, cache_dir)
+    tr = {q: load_gardens_point(root, query=q, frames=range(0, 100)) for q in ('night_right', 'day_right')}
+    te = load_gardens_point(root, query='night_right', frames=range(100, 200))       # ±2 frames (VPR-Bench ground truth)
+    tr_db, tr_q = d(tr['night_right'], 'db'), [d(ds, 'q') for ds in tr.values()]
+    P = _pca_projector(setup, np.concatenate([tr_db, *tr_q]))                      # its own PCA, on the training frames
+    train_ds = GeoDataset('gardens_point-train', 'train', None, None, tr['night_right'].utm_db,
+                          np.concatenate([ds.utm_q for ds in tr.values()]))         # 5 m per frame: ≤ 10 m = ±2 frames
+    about = (f"Gardens Point Walking night_right → day_left, frames 100–199 (#db {te.num_db}, #q {te.num_q}), positives ±2 frames, "
+             f"{'×'.join(map(str, te.db_policy))}; PCA and codes fitted on frames 0–99 (day_left db, night_right + day_right queries)")
+    return DescSplit(train_ds, P(tr_db), P(np.concatenate(tr_q))), DescSplit(te, P(d(te, 'db')), P(d(te, 'q'))), about
+
+def synthcity_descriptors(setup: HashingSetup, cache_dir=None, verbose: bool = True) -> tuple[DescSplit, dict[str, DescSplit], dict]:
+    "PCA-projected float descriptors of the training split (all train conditions stacked) and of each test condition."
     from haf_nb.eval.evaluate import model_fingerprint
     model, what = _describer(setup.descriptor)
     tag = model_fingerprint(model)[:10]
@@ -221,8 +258,7 @@ def synthcity_descriptors(setup: HashingSetup, cache_dir=None, verbose: bool = T
     tr_db = d(next(iter(tr.values())), 'db')                                        # one database for all conditions
     tr_q = {c: d(ds, 'q') for c, ds in tr.items()}
     te_db = d(next(iter(te.values())), 'db')
-    pca = PCAWhitening(whiten=setup.whiten).fit(torch.from_numpy(np.concatenate([tr_db, *tr_q.values()])), setup.pca_dim)
-    P = lambda x: pca(torch.from_numpy(x)).numpy()                                  # [N, pca_dim], L2-normalised
+    P = _pca_projector(setup, np.concatenate([tr_db, *tr_q.values()]))               # [N, pca_dim], L2-normalised
     first = next(iter(tr.values()))
     train_ds = GeoDataset(f'{first.name}-train', 'train', None, None, first.utm_db, np.concatenate([ds.utm_q for ds in tr.values()]))
     train = DescSplit(train_ds, P(tr_db), P(np.concatenate(list(tr_q.values()))))
@@ -248,8 +284,13 @@ def run_hashing_experiment(out_dir: str | Path = 'outputs/hashing', # where hash
     train, tests, meta = synthcity_descriptors(setup, cache_dir, verbose)
     rows = hashing_rows(train, tests, setup, verbose)
     summary, loc = summarize(rows, setup), summarize_loc(rows)
+    dev_rows = None
+    if setup.dev_gardens_point:                                                    # a dev column: its own fit, its own float
+        gtr, gte, meta['dev'] = gardens_point_descriptors(setup, setup.dev_gardens_point, cache_dir)
+        dev_rows = hashing_rows(gtr, {'gp-night': gte}, setup, verbose)
+        summary = add_dev_column(summary, summarize(dev_rows, setup), 'gp')
     meta['seconds'] = round(time.time() - t0, 1)
-    paths = write_tables(out_dir, summary, loc, rows, meta, setup, overwrite)
+    paths = write_tables(out_dir, summary, loc, rows, meta, setup, overwrite, dev_rows)
     if verbose: print(f"wrote {', '.join(str(p) for p in paths.values())} in {meta['seconds']} s")
     return json.loads(paths['json'].read_text())
 
