@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault('MKL_NUM_THREADS', os.environ['OMP_NUM_THREADS'])
     t0 = time.time()
     res = run_all(files, cfg.tst_flags.split(), a.flags.split(), a.write, n_workers, a.timeout)
-    if a.record_costs and not a.write: write_costs(res)
+    if a.record_costs: write_costs(res)
     if a.write:
         written = [r['path'] for r in res if r['written']]
         if written: nbdev_clean(written)
