@@ -267,9 +267,10 @@ class BatchFeeder:
     kind = 'batches'
     def __init__(self, batches: Iterable, device: torch.device | str = 'cpu',
                  image_size: tuple[int, int] | None = None,  # (H, W), needed for frozen-state batches
-                 max_images: int | None = None, channels_last: bool = False):
+                 max_images: int | None = None, channels_last: bool = False,
+                 name: str = 'describe'):                     # what the errors say is being done
         self.items, self.device, self.size = batches, torch.device(device), None if image_size is None else tuple(image_size)
-        self.max, self.channels_last = max_images or 2**62, channels_last
+        self.max, self.channels_last, self.name = max_images or 2**62, channels_last, name
     def batches(self, rows: None, batch_size: int | None = None) -> Iterable[tuple[Tensor | dict, Tensor]]:
         "(batch, positions [B]): positions count from 0 in arrival order; the batches keep their own size."
         if rows is not None: raise ValueError("A BatchFeeder streams what it was given: describe it with rows=None.")
@@ -283,7 +284,7 @@ class BatchFeeder:
                 n = next(iter(b.values())).shape[0]
             else: b = b[:self.max - seen]; n = b.shape[0]
             yield b, torch.arange(seen, seen + n); seen += n
-        if seen == 0: raise ValueError("got no images (empty `batches`).")
+        if seen == 0: raise ValueError(f"{self.name}: got no images (empty `batches`).")
     def image_size(self, b: Tensor | dict) -> tuple[int, int]: return self.size if isinstance(b, dict) else tuple(b.shape[-2:])
     def images(self, b: Tensor | dict) -> Tensor:
         if isinstance(b, dict): raise TypeError("Frozen-state batches can only feed models with forward_frozen (HAF and its baselines).")

@@ -100,6 +100,7 @@ def describe(models: dict[str, Any],        # name -> model: HAF/a baseline (sha
     n = None if rows is None else len(rows)
     groups, sink = backbone_groups(models), _Sink(n, post)
     seen = torch.zeros(n or 0, dtype=torch.int32)
+    fns = {k: _describe_fn(m, alpha) for k, m in models.items() if not is_pyramid_model(m)}   # images in, [B, D] out
     was = {k: m.training for k, m in models.items() if isinstance(m, nn.Module)}
     for k in was: models[k].eval()
     try:
@@ -115,8 +116,8 @@ def describe(models: dict[str, Any],        # name -> model: HAF/a baseline (sha
             size = feeder.image_size(b)                                               # (H, W) of this batch
             for names in groups.values():
                 with autocast(feeder.device, amp):
-                    if not is_pyramid_model(models[names[0]]):                        # any callable: images in, [B, D] out
-                        sink.add(names[0], pos, {'z': _as_descriptors(_describe_fn(models[names[0]], alpha)(feeder.images(b)))})
+                    if names[0] in fns:                                               # any callable: its own group
+                        sink.add(names[0], pos, {'z': _as_descriptors(fns[names[0]](feeder.images(b)))})
                         continue
                     st = feeder.states(b, models[names[0]].backbone)                  # {key: [B, C, h, w]} once per group
                     for k in names:
@@ -168,7 +169,7 @@ def describe_batches(model: nn.Module,               # a pyramid model (HAF or a
                     ) -> Tensor | list[Tensor]:
     "`describe` over in-memory batches (a list, a DataLoader): what `HAF.extract` and `fit_pca` read; rows numbered as they arrive."
     if key not in ('z', 'global', 'vlad'): raise ValueError(f"key must be 'z', 'global' or 'vlad'; got {key!r}.")
-    feeder = BatchFeeder(batches, model.device, image_size, max_images)
+    feeder = BatchFeeder(batches, model.device, image_size, max_images, name=f'extract {key}')
     out = describe({'m': model}, feeder, None, keep_levels if key == 'vlad' else keep(key), alpha, desc=f'extract {key}',
                    with_z=key == 'z', show_progress=show_progress)['m']
     return levels_list(out) if key == 'vlad' else out[key]

@@ -13,9 +13,9 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from ..core import (atomic_save, atomic_write, check_overwrite, get_device, machine_info, progress,
+from ..core import (atomic_save, atomic_write, check_overwrite, get_device, machine_info,
                          resolve_cache_dir, resolve_data_root, seed_everything)
-from ..data.transforms import ImageListDataset, ImageTransform, check_files, make_loader, make_transform
+from ..data.transforms import ImageListDataset, ImageTransform, check_files, make_transform
 from .search import resolve_backend, search
 from ..data.feeders import DatasetFeeder, autocast_dtype
 from .describe import describe, keep

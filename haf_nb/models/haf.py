@@ -352,29 +352,16 @@ def unpack_batch(item) -> Tensor | dict:
     _check_images(item)
     return item
 
-def _taps_of(self: HAF, item, image_size, limit: int) -> tuple[list[Tensor], tuple[int, int], int]:
-    "(taps, image size, batch size) of a batch item, truncated to `limit` images."
-    item = unpack_batch(item)
-    dev = self.device
-    if isinstance(item, dict):
-        if image_size is None: raise ValueError("Frozen-state batches need image_size=(H, W).")
-        item = {k: v[:limit] for k, v in item.items()}
-        return self.backbone.from_frozen({k: v.to(dev) for k, v in item.items()}), tuple(image_size), next(iter(item.values())).shape[0]
-    x = item[:limit].to(dev)
-    return self.backbone(x), tuple(x.shape[-2:]), x.shape[0]
-
 def _iter_batches(self: HAF, batches, image_size, max_images: int, desc: str, show: bool):
-    "Yield (taps, image_size, n) over `batches` until `max_images` images were seen."
-    seen = 0
+    "Yield (taps, image_size, n) over `batches` until `max_images` images were seen: a `BatchFeeder` streams and cuts them."
+    from haf_nb.data.feeders import BatchFeeder       # data sits above models: imported when called
+    feeder = BatchFeeder(batches, self.device, image_size, max_images, name=desc)
     bar = progress(total=max_images if max_images < 2**62 else None, desc=desc, disable=None if show else True)
     try:
-        for item in batches:
-            if seen >= max_images: break
-            taps, size, n = _taps_of(self, item, image_size, max_images - seen)
-            seen += n; bar.update(n)
-            yield taps, size, n
+        for b, pos in feeder.batches(None):
+            bar.update(len(pos))
+            yield self.backbone.from_frozen(feeder.states(b, self.backbone)), feeder.image_size(b), len(pos)
     finally: bar.close()
-    if seen == 0: raise ValueError(f"{desc}: got no images (empty `batches`).")
 
 @patch
 @torch.no_grad()
