@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 
+from .kernel import bilinear_accumulate, kernel_ok
+
 # %% auto #0
 __all__ = ['ASF_RATIOS', 'ASF_MODES', 'pool_sizes', 'lerp_index', 'AdaptiveSpatialFusion']
 
@@ -37,7 +39,8 @@ def lerp_index(n_in: int,                   # source length
 def _up_width(p: Tensor, W: int) -> Tensor:            # [B, C, h, w] -> [B, h, W, C]: upsampled along the width only
     return F.interpolate(p, size=(p.shape[-2], W), mode='bilinear', align_corners=True).permute(0, 2, 3, 1)
 
-ASF_MODES = {True: 'pooled', 'pooled': 'pooled', 'fused': 'fused', False: 'plain', 'plain': 'plain'}   # True: the pooled form (the default so far); 'fused' is opt-in
+ASF_MODES = {True: 'auto', 'auto': 'auto', 'pooled': 'pooled', 'fused': 'fused', False: 'plain', 'plain': 'plain'}
+# True/'auto' (default): the fused form where the C kernel runs it (CPU, float32, no autograd), else the pooled form
 
 class AdaptiveSpatialFusion(nn.Module):
     "AugFPN residual feature augmentation on one level: F~ = F + Σ_k Ω_k ⊙ U_k (spec.md §4)."
@@ -46,7 +49,7 @@ class AdaptiveSpatialFusion(nn.Module):
     def __init__(self,
                  channels: int,                         # C_l, channels of the level map (kept)
                  ratios: Sequence[float] = ASF_RATIOS,  # adaptive-pooling ratios r_k
-                 fast: bool | str = True,               # True/'pooled' (default), 'fused' (opt-in until measured faster), False/'plain' (teaching): all exact
+                 fast: bool | str = True,               # True/'auto' (default), 'fused', 'pooled', False/'plain' (teaching): all exact
                 ):
         super().__init__()
         self.channels, self.ratios, self.fast = channels, tuple(ratios), fast
@@ -82,8 +85,9 @@ class AdaptiveSpatialFusion(nn.Module):
             acc = v if acc is None else acc + v
         return U, acc + self.fuse.bias.view(1, C, 1, 1).to(acc.dtype)
 
-    def _fused(self, x: Tensor, P: list[Tensor]) -> tuple[Tensor, Tensor]:
+    def _fused(self, x: Tensor, P: list[Tensor], inplace: bool = False) -> tuple[Tensor, Tensor]:
         "F~ and Ω with the upsampling fused into the sums, one block of rows at a time (no full-size U_k, Up(W_k P_k))."
+        if kernel_ok(x, *P): return self._fused_kernel(x, P, inplace)
         B, C, H, W = x.shape
         xh = x.permute(0, 2, 3, 1)                                                   # [B, H', W', C] (a view if channels_last)
         T, Tq, idx = [], [], []
@@ -118,16 +122,45 @@ class AdaptiveSpatialFusion(nn.Module):
             return o
         return assemble(out_block(*s) for s in spans).permute(0, 3, 1, 2), omega     # [B, C, H', W'], [B, K, H', W']
 
+    def _fused_kernel(self, x: Tensor, P: list[Tensor], inplace: bool) -> tuple[Tensor, Tensor]:
+        "The fused form's two passes in the C kernel (`haf_nb.models.kernel`): each full-size value written once, nothing else full-size."
+        B, C, H, W = x.shape
+        K, w9 = len(P), self.weight.weight                                          # Ω's 3×3 conv: [K, C, 3, 3]
+        Ph = [p.permute(0, 2, 3, 1).contiguous() for p in P]                         # K × [B, h_k, w_k, C]  P_k
+        Qh = [F.conv2d(p, w).permute(0, 2, 3, 1).contiguous()                        # K × [B, h_k, w_k, C]  W_k P_k
+              for p, w in zip(P, self.fuse.weight.split(C, dim=1))]
+        Wg = w9.permute(1, 2, 3, 0).reshape(C, 9 * K)                                # [C, (dy, dx, k)]: the 3×3 conv as one product per pixel
+        Wg = F.pad(Wg, (0, -(-9 * K // 32) * 32 - 9 * K))                           # [C, 32]: a width the matmul runs faster on
+        rows = max(1, min(B * H, self.block_bytes // (W * C * 4)))
+        hb_all, G = x.new_empty(rows, W, C), x.new_empty(B * H * W, Wg.shape[1])      # one block of H; [B·H'·W', 32]
+        bias = self.fuse.bias.detach()
+        for r0 in range(0, B * H, rows):                                             # pass 1, block by block:
+            r1 = min(B * H, r0 + rows); hb = hb_all[:r1 - r0]
+            bilinear_accumulate(hb, Qh, H, bias=bias, relu=True, rows=(r0, r1))      # [b, W', C]  H = ReLU(Σ_k Up(W_k P_k) + b)
+            torch.mm(hb.view(-1, C), Wg, out=G[r0 * W:r1 * W])                       # [b·W', 32]  H·W_Ω: each 3×3 tap's share
+        G = F.pad(G.view(B, H, W, -1)[..., :9 * K].unflatten(-1, (3, 3, K)), (0, 0, 0, 0, 0, 0, 1, 1, 1, 1))   # [B, H'+2, W'+2, 3, 3, K]
+        om = self.weight.bias.detach().expand(B, H, W, K).clone()
+        for dy in range(3):
+            for dx in range(3): om += G[:, dy:dy + H, dx:dx + W, dy, dx]               # Σ over the taps = conv3×3(H) (zero padding)
+        om = om.sigmoid_()                                                            # [B, H', W', K]  Ω
+        xh = x.permute(0, 2, 3, 1)                                                    # [B, H', W', C] (a view if channels_last)
+        if not xh.is_contiguous(): xh, inplace = xh.contiguous(), True               # our own copy: overwrite it
+        out = xh if inplace else torch.empty_like(xh)
+        bilinear_accumulate(out.view(B * H, W, C), Ph, H, base=xh.view(B * H, W, C), omega=om.view(B * H, W, K))  # pass 2: F~ = F + Σ_k Ω_k ⊙ Up(P_k)
+        return out.permute(0, 3, 1, 2), om.permute(0, 3, 1, 2)                       # [B, C, H', W'], [B, K, H', W']
+
     def forward(self,
                 x: Tensor,                    # [B, C, H', W'] level features F_l
                 return_weights: bool = False, # also return Ω [B, K, H', W'] (for figures)
+                inplace: bool = False,        # the kernel may write F~ over x (saves a full-size tensor; only if x is not used again)
                ):
         "[B, C, H', W'] fused features F~_l (and Ω if asked)."
         if x.shape[1] != self.channels:
             raise ValueError(f"AdaptiveSpatialFusion({self.channels}) got a map with {x.shape[1]} channels.")
         mode, size = self.mode, tuple(x.shape[-2:])
+        if mode == 'auto': mode = 'fused' if kernel_ok(x, *self.parameters()) else 'pooled'
         if mode == 'fused':
-            out, omega = self._fused(x, self.contexts(x))
+            out, omega = self._fused(x, self.contexts(x), inplace)
             return (out, omega) if return_weights else out
         U, hidden = (self._fast if mode == 'pooled' else self._naive)(self.contexts(x), size)
         omega = torch.sigmoid(self.weight(F.relu(hidden)))       # [B, K, H', W']

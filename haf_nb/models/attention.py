@@ -50,30 +50,34 @@ class CRNMask(nn.Module):
     def context(self,
                 feat: Tensor,                 # [B, C, H', W'] level features
                 image_size: tuple[int, int],  # (H, W) of the input image
+                normalized: bool = False,     # `feat` is already L2-normalised over C (d_l): pool it as it is
                ) -> Tensor:
         "The pooled context X' [B, C, h', w'] the filters look at."
         if feat.shape[1] != self.channels:
             raise ValueError(f"CRNMask({self.channels}) got a map with {feat.shape[1]} channels.")
         grid = out_size(*image_size, self.context_stride)
-        if self.normalize_input and self.fast: x = pooled_normalized(feat, grid)                # [B, C, h, w] conv5 grid
+        if normalized and not self.normalize_input: raise ValueError("normalized=True: this mask looks at the raw features, not at d_l.")
+        if normalized: x = F.adaptive_avg_pool2d(feat, grid)                                     # [B, C, h, w] pool(d_l)
+        elif self.normalize_input and self.fast: x = pooled_normalized(feat, grid)              # [B, C, h, w] conv5 grid
         else:
             x = F.normalize(feat.float(), dim=1).to(feat.dtype) if self.normalize_input else feat   # [B, C, H', W']
             x = F.adaptive_avg_pool2d(x, grid)                                                    # [B, C, h, w] conv5 grid
         k = (min(3, x.shape[-2]), min(3, x.shape[-1]))                                          # tiny grids: smaller window
         return F.avg_pool2d(x, k, stride=2, ceil_mode=True)                                     # [B, C, h', w']
 
-    def lowres(self, feat: Tensor, image_size: tuple[int, int]) -> Tensor:
+    def lowres(self, feat: Tensor, image_size: tuple[int, int], normalized: bool = False) -> Tensor:
         "The mask on the context grid, before upsampling: [B, 1, h', w'] ≥ 0."
-        x = self.context(feat, image_size)
+        x = self.context(feat, image_size, normalized)
         g = torch.cat([F.relu(c(x)) for c in self.convs], 1)        # [B, 84, h', w']
         return F.relu(g.sum(1, keepdim=True) + self.bias)           # [B, 1, h', w']  1×1 conv with weights = 1
 
     def forward(self,
                 feat: Tensor,                 # [B, C, H', W'] level features F~_l
                 image_size: tuple[int, int],  # (H, W) of the input image (sets the context grid)
+                normalized: bool = False,     # `feat` is d_l = F~_l/‖F~_l‖ already (describe() passes it: one normalisation, not two)
                ) -> Tensor:
         "Attention mask m_l [B, 1, H', W'] ≥ 0 (weights the level's aggregation)."
-        w = self.lowres(feat, image_size)
+        w = self.lowres(feat, image_size, normalized)
         return F.interpolate(w, size=feat.shape[-2:], mode='bilinear', align_corners=False)  # [B, 1, H', W']
 
     def extra_repr(self) -> str:

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/17_haf.ipynb #4f95b0dd
 from __future__ import annotations
-import dataclasses, math
+import dataclasses, math, threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -230,8 +230,40 @@ class HAF(nn.Module):
         return check_alpha(self.config.alpha if alpha is None else alpha, self.levels)
 
 # %% ../../nbs/17_haf.ipynb #6444a2d6
+class _Workspace(threading.local):
+    "One full-size buffer per thread for describe()'s level maps, reused between calls (no page faults); not copied with the model."
+    buf: Tensor | None = None
+    def get(self, numel: int, like: Tensor) -> Tensor:
+        b = self.buf
+        if b is None or b.numel() < numel or b.device != like.device or b.dtype != like.dtype:
+            self.buf = None                                                   # drop the old one first (its memory can be reused)
+            self.buf = b = torch.empty(numel, device=like.device, dtype=like.dtype)
+        return b
+    def __deepcopy__(self, memo): return _Workspace()
+    def __reduce__(self): return (_Workspace, ())
+
+def _lean(self: HAF, aux: bool) -> bool:
+    "describe()'s path: no autograd, no map kept, F~_l needed only as d_l — so one buffer holds each level in turn, overwritten in place."
+    cfg = self.config
+    return (not torch.is_grad_enabled() and not aux and self.heads is not None and self.gem is None and not cfg.det_in_agg
+            and not cfg.shared_vlad and (self.masks is None or all(m.normalize_input for m in self.masks)))
+
+def _level_lean(self: HAF, i: int, tap: Tensor, image_size: tuple[int, int]) -> tuple:
+    "`_level` for describe(): the head writes into the workspace, ASF and the L2 normalisation overwrite it; (None, d_l, m_l, None)."
+    H, W = image_size; Hp, Wp = out_size(H, W, self.config.out_stride)
+    ws = self.__dict__.setdefault('_workspace', _Workspace())
+    dt = torch.get_autocast_dtype(tap.device.type) if torch.is_autocast_enabled(tap.device.type) else tap.dtype
+    buf = ws.get(tap.shape[0] * Hp * Wp * self.channels[i], tap.new_empty(0, dtype=dt)) if tap.device.type == 'cpu' else None  # GPUs: the caching allocator does it
+    f = self.heads[i](tap, (Hp, Wp), out=buf)                                     # [B, C_l, H', W']  F_l
+    if self.asf is not None: f = self.asf[i](f, inplace=True)                     # F~_l, over F_l where the kernel runs
+    if f.dtype == torch.float32: d = f.div_(torch.linalg.vector_norm(f, dim=1, keepdim=True).clamp_min(1e-12))   # d_l, in place
+    else: d = l2_normalize(f, dim=1)
+    m = self.masks[i](d, image_size, normalized=True) if self.masks is not None else None   # m_l from d_l: the same pooled context
+    return None, d, m, None
+
 def _level(self: HAF, i: int, tap: Tensor, image_size: tuple[int, int], aux: bool) -> tuple:
     "Level i's maps from its tap: (F~_l, d_l, m_l | None, ŝ_l | None)."
+    if _lean(self, aux): return _level_lean(self, i, tap, image_size)
     H, W = image_size
     f = self.heads[i](tap, out_size(H, W, self.config.out_stride)) if self.heads is not None else tap   # [B, C_l, H', W']
     if self.asf is not None: f = self.asf[i](f)                                   # [B, C_l, H', W']  F~_l

@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 
+from .kernel import bilinear_accumulate
+
 # %% auto #0
 __all__ = ['HEAD_RATIOS', 'UP_MODES', 'ACTS', 'out_size', 'head_channels', 'upsample', 'LevelHead', 'build_heads']
 
@@ -74,10 +76,17 @@ class LevelHead(nn.Module):
     def forward(self,
                 x: Tensor,                  # [B, C_in, h, w] a backbone tap
                 out_size: tuple[int, int],  # (H', W'), from `out_size(H, W, out_stride)`
+                out: Tensor | None = None,  # [B·H'·W'·C_out] buffer to write into (a workspace reused between calls), or None
                ) -> Tensor:
-        "[B, C_out, H', W'] level features F_l."
+        "[B, C_out, H', W'] level features F_l (channels_last; in `out`'s memory if given)."
         y = self.act(self.bn(self.conv(x)))              # [B, C_out, h, w]  on the coarse grid
-        return upsample(y, out_size, self.up_mode)       # [B, C_out, H', W']
+        if out is None: return upsample(y, out_size, self.up_mode)   # [B, C_out, H', W']
+        (H, W), (B, C) = out_size, y.shape[:2]
+        o = out[:B * H * W * C].view(B * H, W, C)        # [B·H', W', C_out]
+        if self.up_mode == 'bilinear' and tuple(y.shape[-2:]) != (H, W):   # one pass, no full-size temporary (C kernel where it runs)
+            bilinear_accumulate(o, [y.permute(0, 2, 3, 1).contiguous()], H, bias=y.new_zeros(C), align_corners=False)
+        else: o.copy_(upsample(y, out_size, self.up_mode).permute(0, 2, 3, 1).reshape(B * H, W, C))
+        return o.view(B, H, W, C).permute(0, 3, 1, 2)    # [B, C_out, H', W'] channels_last view
 
 def build_heads(in_channels: Sequence[int],                 # tap channels, e.g. (256, 512, 512)
                 out_channels: Sequence[int] | None = None,  # level channels (default: `head_channels(in_channels, ratios)`)
