@@ -16,10 +16,11 @@ from .core import machine_summary
 from .benchmarks.measure import interleaved, matmul_peak, _to_cl, _size_key
 from .benchmarks.extraction import COMPONENTS, bench_model, staged_describe, component_macs
 from .models.heads import out_size
+from .models.kernel import load_kernel, use_kernel
 
 # %% auto #0
 __all__ = ['stream_bandwidth', 'component_traffic', 'roofline', 'set_fast', 'max_abs_diffs', 'bench_fast_forms',
-           'format_fast_forms', 'bench_detector_train']
+           'format_fast_forms', 'bench_detector_train', 'roofline_report', 'format_roofline']
 
 # %% ../nbs/91_roofline.ipynb #7599bb24
 def stream_bandwidth(mb: int = 256,         # size of each array (far above the caches)
@@ -119,32 +120,46 @@ def bench_fast_forms(size: tuple[int, int] = (480, 640), # (H, W) of the input
     "describe() and each component, plain forms vs fast forms (and fast under bf16), timed in the same interleaved rounds."
     dev = torch.device(device)
     model = _to_cl((model if model is not None else bench_model('haf', seed=seed)).to(dev).eval(), True)
+    defaults = _fast_flags(model)                                                   # the forms the model was built with
     x = _to_cl(torch.randn(batch, 3, *size, generator=torch.Generator().manual_seed(seed)).to(dev), True)
     stages = {'plain': [], 'fast': []}
     def staged(on):
         def fn(): set_fast(model, on); stages['fast' if on else 'plain'].append(staged_describe(model, x, device=dev)[1])
         return fn
-    def describe(on, amp=False):
+    def describe(on, amp=False, kernel=True):
         def fn():
-            set_fast(model, on)
-            with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp): return model.describe(x).float()
+            if on is None: _fast_flags(model, defaults)
+            else: set_fast(model, on)
+            with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp), use_kernel(kernel):
+                return model.describe(x).float()
         return fn
     def backbone():
         with torch.inference_mode(): model.backbone(x)
-    fns = {'backbone': backbone, 'describe_plain': describe(False), 'describe_fast': describe(True),
-           'staged_plain': staged(False), 'staged_fast': staged(True)}
+    fns = {'backbone': backbone, 'describe': describe(None), 'describe_plain': describe(False), 'describe_fast': describe(True),
+           'describe_fast_no_kernel': describe(True, kernel=False), 'staged_plain': staged(False), 'staged_fast': staged(True)}
     if bf16: fns['describe_fast_bf16'] = describe(True, amp=True)
     t = interleaved(fns, repeat=repeat, warmup=1, device=dev)
     diffs = max_abs_diffs(model, x)
     if bf16: diffs['z_bf16'] = float((describe(True, amp=True)() - describe(True)()).abs().max())
+    diffs['z_default'] = float((describe(None)() - describe(False)()).abs().max())
+    _fast_flags(model, defaults)
     best = {w: {k: min(s[k] for s in stages[w]) for k in COMPONENTS} for w in stages}
     bb = t['backbone']['min']
     return {'size': _size_key(size), 'batch': batch, 'seconds': {k: v['min'] for k, v in t.items()},
             'components': best, 'max_abs_diff': diffs,
-            'describe_over_backbone': {'plain': t['describe_plain']['min'] / bb, 'fast': t['describe_fast']['min'] / bb,
+            'describe_over_backbone': {'default': t['describe']['min'] / bb, 'plain': t['describe_plain']['min'] / bb,
+                                       'fast': t['describe_fast']['min'] / bb, 'fast_no_kernel': t['describe_fast_no_kernel']['min'] / bb,
                                        **({'fast_bf16': t['describe_fast_bf16']['min'] / bb} if bf16 else {})},
             'speedup': t['describe_plain']['min'] / t['describe_fast']['min'],
+            'kernel': 'C kernel' if load_kernel() is not None else 'unavailable (PyTorch forms)',
             'threads': torch.get_num_threads(), 'load_avg': _loadavg(), 'machine': machine_summary()}
+
+def _fast_flags(model: nn.Module, flags: list | None = None) -> list:
+    "The `fast` flag of every component that has one (or set them back from such a list)."
+    mods = [m for m in model.modules() if hasattr(m, 'fast') and m is not model]
+    if flags is not None:
+        for m, f in zip(mods, flags): m.fast = f
+    return [m.fast for m in mods]
 
 def _loadavg() -> list[float] | None:
     try: import os; return [round(v, 2) for v in os.getloadavg()]
@@ -153,15 +168,18 @@ def _loadavg() -> list[float] | None:
 def format_fast_forms(r: dict) -> str:
     "Markdown table: each component plain vs fast (seconds, speed-up), describe() and its ratio to the backbone."
     P, Fa = r['components']['plain'], r['components']['fast']
-    L = [f"{r['size']}, batch {r['batch']}, fp32, channels_last, {r['threads']} threads, load average {r['load_avg']}, {r['machine']}", '',
+    L = [f"{r['size']}, batch {r['batch']}, fp32, channels_last, {r['threads']} threads, load average {r['load_avg']}, {r['machine']}, "
+         f"kernel: {r.get('kernel', '?')}", '',
          '| component | plain s | fast s | speed-up |', '|---|---|---|---|']
     for k in COMPONENTS:
         name = 'detector (training only, inference-mode forward)' if k == 'detector' else k
         L.append(f"| {name} | {P[k]:.3f} | {Fa[k]:.3f} | {P[k] / Fa[k] if Fa[k] > 0 else float('nan'):.2f}× |")
     s = r['seconds']
     L.append(f"| **describe()** | {s['describe_plain']:.3f} | {s['describe_fast']:.3f} | {r['speedup']:.2f}× |")
-    L.append(f"| describe() / backbone ({s['backbone']:.3f} s) | {r['describe_over_backbone']['plain']:.2f}× | "
-             f"{r['describe_over_backbone']['fast']:.2f}× | |")
+    o = r['describe_over_backbone']
+    L.append(f"| describe() / backbone ({s['backbone']:.3f} s) | {o['plain']:.2f}× | {o['fast']:.2f}× | |")
+    L.append(f"| describe(), the model's default forms | | {s['describe']:.3f} | {o['default']:.2f}× the backbone |")
+    L.append(f"| describe() fast, C kernel bypassed (PyTorch forms) | | {s['describe_fast_no_kernel']:.3f} | {o['fast_no_kernel']:.2f}× the backbone |")
     if 'describe_fast_bf16' in s:
         L.append(f"| describe() fast, bf16 autocast | | {s['describe_fast_bf16']:.3f} | max abs Δz vs fp32 {r['max_abs_diff']['z_bf16']:.1e} |")
     d = r['max_abs_diff']
@@ -201,3 +219,48 @@ def bench_detector_train(size: tuple[int, int] = (480, 640), # (H, W) of the inp
     return {'size': _size_key(size), 'batch': batch, 'plain_s': t['plain']['min'], 'fast_s': t['fast']['min'],
             'speedup': t['plain']['min'] / t['fast']['min'], 'max_abs_diff_score': diff(sp, sf), 'max_abs_diff_grad': diff(gp, gf),
             'threads': torch.get_num_threads(), 'load_avg': _loadavg()}
+
+# %% ../nbs/91_roofline.ipynb #fa7c8615
+def roofline_report(size: tuple[int, int] = (480, 640), # (H, W) of the input
+                    batch: int = 1,
+                    repeat: int = 2,                      # interleaved timed rounds (min kept)
+                    device: str | torch.device = 'cpu',
+                    model: nn.Module | None = None,       # default: `bench_model('haf')`
+                    stream_mb: int = 256,                 # array size of the bandwidth measurement
+                    peak_gflops: float | None = None,     # fp32 matmul peak measured before (None: measure n = 2048 here)
+                    detector: bool = True,                # also time the detectors' training cost
+                    seed: int = 0,
+                   ) -> dict:
+    "Bandwidth, fast vs plain forms, every component's roofline (fast and plain) and the detector's training cost, in one run."
+    dev = torch.device(device)
+    model = model if model is not None else bench_model('haf', seed=seed)
+    bw = stream_bandwidth(stream_mb, device=dev)
+    ff = bench_fast_forms(size, batch, repeat, dev, bf16=dev.type == 'cpu', model=model, seed=seed)
+    x = torch.empty(batch, 3, *size)
+    macs, tr = component_macs(model, x), component_traffic(model, x)
+    pk = peak_gflops or matmul_peak(torch.float32, sizes=(2048,), repeat=2, device=dev)['gflops']
+    rows = lambda w: {'rows': {k: {'seconds': ff['components'][w][k], 'gmacs': macs[k]} for k in COMPONENTS}, 'peak_gflops': pk}
+    out = {'size': _size_key(size), 'batch': batch, 'bandwidth': bw, 'peak_gflops': pk, 'fast_forms': ff, 'traffic': tr,
+           'fast': roofline(rows('fast'), tr, bw['gbs']), 'plain': roofline(rows('plain'), tr, bw['gbs'])}
+    if detector and getattr(model, 'detectors', None) is not None:
+        out['detector_train'] = bench_detector_train(size, batch, repeat, model=copy.deepcopy(model), seed=seed)
+    return out
+
+def format_roofline(r: dict) -> str:
+    "Markdown: the fast-forms table, the bandwidth and the per-component roofline (plain and fast), the detector's training cost."
+    bw = r['bandwidth']
+    L = [format_fast_forms(r['fast_forms']), '',
+         f"bandwidth: copy {bw['copy']['gbs']:.1f} GB/s, triad {bw['triad']['gbs']:.1f} GB/s; fp32 matmul peak {r['peak_gflops']:.0f} GFLOP/s", '',
+         '| component | MB moved (at least) | bound | limit s | plain s | plain × from limit | fast s | fast × from limit | fast % of limit |',
+         '|---|---|---|---|---|---|---|---|---|']
+    for k in COMPONENTS:
+        a, b = r['plain'][k], r['fast'][k]
+        lim = max(b['mem_bound_s'], b['compute_bound_s'])
+        fx = lambda v, f: '—' if v is None else format(v, f)
+        L.append(f"| {k} | {b['mb']:.0f} | {b['bound']} | {lim:.4f} | {a['seconds']:.3f} | {fx(a['x_from_limit'], '.1f')}× | "
+                 f"{b['seconds']:.3f} | {fx(b['x_from_limit'], '.1f')}× | {fx(b['pct_roofline'], '.0f')}% |")
+    D = r.get('detector_train')
+    if D: L += ['', f"detector, training (forward + backward, all levels) @ {D['size']}: plain {D['plain_s']:.3f} s, "
+                    f"fast {D['fast_s']:.3f} s, {D['speedup']:.2f}× faster; max |Δ| score {D['max_abs_diff_score']:.1e}, "
+                    f"gradient {D['max_abs_diff_grad']:.1e}"]
+    return '\n'.join(L)

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/12a_kernel.ipynb #de636a07
 from __future__ import annotations
-import ctypes, hashlib, os, platform, shutil, subprocess, sys, tempfile, threading, warnings
+import contextlib, ctypes, hashlib, os, platform, shutil, subprocess, sys, tempfile, threading, warnings
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['C_SOURCE', 'bilinear_index', 'bilinear_accumulate_reference', 'kernel_dir', 'load_kernel', 'kernel_ok',
+__all__ = ['C_SOURCE', 'bilinear_index', 'bilinear_accumulate_reference', 'kernel_dir', 'load_kernel', 'use_kernel', 'kernel_ok',
            'bilinear_accumulate', 'rows_of']
 
 # %% ../../nbs/12a_kernel.ipynb #01851113
@@ -142,11 +142,20 @@ def _pool(n: int) -> ThreadPoolExecutor:
     if _POOL.get('n') != n: _POOL.update(n=n, pool=ThreadPoolExecutor(n, thread_name_prefix='haf_kernel'))
     return _POOL['pool']
 
+_STATE = {'on': True}
+
+@contextlib.contextmanager
+def use_kernel(on: bool = True):
+    "Within the block, run (True) or bypass (False) the C kernel: what the benchmarks use to time the PyTorch forms beside it."
+    was = _STATE['on']; _STATE['on'] = bool(on)
+    try: yield
+    finally: _STATE['on'] = was
+
 def kernel_ok(*ts: Tensor | None) -> bool:
     "Can the C kernel run on these tensors: CPU, float32, no autograd, no CPU autocast, and the kernel compiled?"
     return (not torch.is_grad_enabled() or not any(t is not None and t.requires_grad for t in ts)) and \
         all(t is None or (t.device.type == 'cpu' and t.dtype == torch.float32) for t in ts) and \
-        not torch.is_autocast_enabled('cpu') and load_kernel() is not None
+        not torch.is_autocast_enabled('cpu') and _STATE['on'] and load_kernel() is not None
 
 def _ptrs(ts, ctype=ctypes.c_void_p): return (ctype * len(ts))(*[t.data_ptr() for t in ts])
 
