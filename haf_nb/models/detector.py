@@ -62,28 +62,64 @@ def _pad_rows(lo: int, hi: int, n: int, mode: str, device=None) -> Tensor:
     if mode == 'reflect': r = torch.where(r < 0, -r, torch.where(r > n - 1, 2 * (n - 1) - r, r))
     return r.clamp(0, n - 1)
 
+def _banded_forward(x: Tensor, d: int, mu: Tensor | float, block_bytes: int, mode: str):
+    "s = max_c α·β band by band, and per location what the backward needs: c* = argmax_c, β*·σ(u*), α*·σ(v*)."
+    B, C, H, W = x.shape
+    rows = max(4 * d, block_bytes // max(1, 4 * B * C * W))
+    dt = torch.promote_types(x.dtype, torch.float32)                  # fp32 (float64 stays float64)
+    out, cs, pa, pb = [], [], [], []
+    for y0 in range(0, H, rows):
+        b = min(H, y0 + rows) - y0
+        yp = x.index_select(2, _pad_rows(y0 - d, y0 + b + d, H, mode, x.device)).to(dt) / mu    # [B, C, b+2δ, W]
+        yp = F.pad(yp, [d, d, 0, 0], mode=mode)                          # [B, C, b+2δ, W+2δ] the padded map's band
+        r3 = yp[..., 0:W] + yp[..., d:d + W] + yp[..., 2 * d:2 * d + W]  # [B, C, b+2δ, W]
+        lm = (r3[..., 0:b, :] + r3[..., d:d + b, :] + r3[..., 2 * d:2 * d + b, :]) / 9   # [B, C, b, W] local mean
+        y = yp[..., d:d + b, d:d + W]                                     # [B, C, b, W] the band itself
+        u, v = y - lm, y - y.mean(dim=1, keepdim=True)                    # [B, C, b, W] each
+        alpha, beta = F.softplus(u), F.softplus(v)                        # α, β
+        s, c = (alpha * beta).max(dim=1, keepdim=True)                    # [B, 1, b, W] s and c*
+        g = lambda t: t.gather(1, c)                                      # the value at c*
+        out.append(s); cs.append(c)
+        pa.append(g(beta) * torch.sigmoid(g(u))); pb.append(g(alpha) * torch.sigmoid(g(v)))   # ∂s/∂u = β σ(u), ∂s/∂v = α σ(v)
+    return torch.cat(out, 2), torch.cat(cs, 2), torch.cat(pa, 2), torch.cat(pb, 2)
+
+class _PeakinessBanded(torch.autograd.Function):
+    "The banded score with its gradient written out: nothing full-size is saved for the backward, which is three cheap passes."
+    @staticmethod
+    def forward(ctx, x, d, mu, block_bytes, mode):
+        s, c, pa, pb = _banded_forward(x, d, mu, block_bytes, mode)
+        ctx.save_for_backward(c, pa, pb)
+        ctx.d, ctx.mu, ctx.mode, ctx.shape, ctx.dtype = d, mu, mode, x.shape, x.dtype
+        return s
+
+    @staticmethod
+    def backward(ctx, g):                                                  # g = ∂L/∂s [B, 1, H, W]
+        c, pa, pb = ctx.saved_tensors
+        (B, C, H, W), d, mode = ctx.shape, ctx.d, ctx.mode
+        mu = ctx.mu if isinstance(ctx.mu, float) else ctx.mu.to(g.device)
+        A, V = g * pa / mu, g * pb / mu                                   # ∂L/∂u*, ∂L/∂v* (and y = x/μ)
+        gx = (-V / C).expand(B, C, H, W).contiguous()                     # v_c* = y_c* − mean_t y_t: −V/C to every channel
+        gx.scatter_add_(1, c, A + V)                                      # ... and +A (from u) +V (from v) to y_c* itself
+        base = (torch.arange(B, device=g.device).view(B, 1, 1, 1) * C + c) * H   # [B, 1, H, W] (b·C + c*)·H
+        flat, val = gx.view(-1), (-A / 9).reshape(-1)                    # u = y − local mean: −A/9 to each of the 9 cells
+        for dy in (-d, 0, d):
+            ry = _pad_rows(dy, H + dy, H, mode, g.device).view(1, 1, H, 1)
+            for dx in (-d, 0, d):
+                rx = _pad_rows(dx, W + dx, W, mode, g.device).view(1, 1, 1, W)
+                flat.index_add_(0, ((base + ry) * W + rx).reshape(-1), val)   # the padding's adjoint: the reflected cell
+        return gx.to(ctx.dtype), None, None, None, None
+
 def peakiness_score_banded(x: Tensor,                    # [B, C, H, W] features (not yet divided by μ)
                            dilation: int = 1,            # δ of the spatial neighbourhood
                            mu: Tensor | float = 1.0,     # μ: the score is that of x / μ
                            block_bytes: int = 4 << 20,   # bytes of one band (its temporaries stay in cache)
                           ) -> Tensor:                   # [B, 1, H, W] = peakiness_score(x / μ, δ)
-    "`peakiness_score(x / μ, δ)` one band of rows at a time: no full-size padded map, α, β or α·β."
+    "`peakiness_score(x / μ, δ)` one band of rows at a time (no full-size padded map, α, β or α·β), with a written-out gradient."
     B, C, H, W = x.shape
     d = int(dilation)
     mode = 'reflect' if d < H and d < W else 'replicate'                # as local_mean
-    rows = max(4 * d, block_bytes // max(1, 4 * B * C * W))
-    out = []
-    for y0 in range(0, H, rows):
-        b = min(H, y0 + rows) - y0
-        yp = x.index_select(2, _pad_rows(y0 - d, y0 + b + d, H, mode, x.device)).float() / mu   # [B, C, b+2δ, W]
-        yp = F.pad(yp, [d, d, 0, 0], mode=mode)                          # [B, C, b+2δ, W+2δ] the padded map's band
-        r3 = yp[..., 0:W] + yp[..., d:d + W] + yp[..., 2 * d:2 * d + W]  # [B, C, b+2δ, W]
-        lm = (r3[..., 0:b, :] + r3[..., d:d + b, :] + r3[..., 2 * d:2 * d + b, :]) / 9   # [B, C, b, W] local mean
-        y = yp[..., d:d + b, d:d + W]                                     # [B, C, b, W] the band itself
-        alpha = F.softplus(y - lm)                                        # [B, C, b, W]
-        beta = F.softplus(y - y.mean(dim=1, keepdim=True))                # [B, C, b, W]
-        out.append((alpha * beta).amax(dim=1, keepdim=True))              # [B, 1, b, W]
-    return torch.cat(out, 2)                                              # [B, 1, H, W]
+    mu = mu.detach() if isinstance(mu, Tensor) else float(mu)
+    return _PeakinessBanded.apply(x, d, mu, block_bytes, mode)
 
 # %% ../../nbs/14_detector.ipynb #3993ce3e
 def d2_score(feat: Tensor,          # [B, C, H, W] dense features
@@ -122,7 +158,7 @@ class DetectionScore(nn.Module):
                  det_type: str = 'peakiness',  # 'peakiness' (ASLFeat) or 'd2' (D2-Net)
                  dilation: int = 1,            # δ_l; use `default_dilation(stride, out_stride)` = u_l ([CHOICE])
                  decay: float = 0.99,          # EMA decay of μ (peakiness only)
-                 fast: bool = False,           # True: peakiness band by band (exact; opt-in: slower in training here)
+                 fast: bool = True,            # True: peakiness band by band with a written-out gradient (exact); False: the whole-map form
                 ):
         super().__init__()
         if det_type not in DET_TYPES: raise ValueError(f"Unknown det_type {det_type!r}: expected one of {DET_TYPES}.")

@@ -54,7 +54,7 @@ class NetVLAD(nn.Module):
                  dim: int = 128,                # C, descriptor channels
                  normalize_input: bool = True,  # L2-normalise each input location first (off when already unit-norm)
                  fp32: bool = True,             # run the VLAD core in fp32 under autocast (see the precision note)
-                 fast: bool = False,            # True: the location-major form (one pass, no transposed copies; exact; opt-in)
+                 fast: bool = True,             # True: the location-major form (one pass, no transposed copies; exact); False: the conv form
                 ):
         super().__init__()
         if num_clusters < 1 or dim < 1: raise ValueError(f"Expected num_clusters >= 1 and dim >= 1; got {num_clusters}, {dim}.")
