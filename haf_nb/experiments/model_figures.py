@@ -127,7 +127,8 @@ def draw_framework(shapes: FrameworkShapes | None = None, # from `framework_shap
         ax.imshow(img, extent=(X['inp'] - 0.75, X['inp'] + 0.75, ymid - 0.55, ymid + 0.55), zorder=2, aspect='auto')
         ax.text(X['inp'], ymid - 0.7, f'input I\n3×{H}×{W}', ha='center', va='top', fontsize=8)
     else: _box(ax, X['inp'], ymid, 1.5, 1.0, f'input I\n3×{H}×{W}', _BOX['io'])
-    bb_name = {'vgg16': 'VGG16', 'efficientnet_lite0': 'EfficientNet-\nLite0'}.get(s.backbone, s.backbone)
+    bb_name = {'vgg16': 'VGG16', 'efficientnet_lite0': 'EfficientNet-\nLite0', 'efficientnet_lite1': 'EfficientNet-\nLite1',
+               'efficientnet_lite2': 'EfficientNet-\nLite2'}.get(s.backbone, s.backbone)
     _box(ax, X['bb'], ymid, 1.25, 3.2 * L - 0.6, f'CNN\nbackbone\n\n{bb_name}', _BOX['backbone'], fontsize=8.5, bold=True)
     _arrow(ax, (X['inp'] + 0.75, ymid), (X['bb'] - 0.63, ymid))
     for i, (lv, y) in enumerate(zip(s.levels, ys)):

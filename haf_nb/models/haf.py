@@ -38,7 +38,7 @@ class HAFConfig:
     "Every choice of the HAF model (spec.md §2–§7) with the spec's default; the baselines are presets of it."
     arch: str = 'haf'                                   # a label: 'haf', 'netvlad', 'crn', 'superpoint', 'gem', ...
     # backbone (§2)
-    backbone: str = 'vgg16'                             # 'vgg16' or 'efficientnet_lite0'
+    backbone: str = 'vgg16'                             # 'vgg16' or 'efficientnet_lite0' (_lite1, _lite2)
     pretrained: bool = True                             # ImageNet weights
     train_from: str | None = 'last'                     # first trainable stage ('last' = conv5 on VGG16; 'none'; 'all'; a layer)
     pre_relu: bool = False                              # VGG16: tap before the ReLU [CHOICE: post-ReLU]

@@ -91,7 +91,7 @@ class DataConfig:
 class ModelSpec:
     "Which model a run trains (a MODEL_PRESETS name of haf_nb.models.haf, with changes) and with which level weights."
     model: str = 'haf'                         # a MODEL_PRESETS name ('haf', 'haf-cpu', 'netvlad-cpu', ...)
-    backbone: str | None = None                # 'vgg16' / 'efficientnet_lite0' (None: the model preset's)
+    backbone: str | None = None                # 'vgg16' / 'efficientnet_lite0' / _lite1 / _lite2 (None: the model preset's)
     pretrained: bool | None = None             # ImageNet weights for the backbone (None: the model preset's)
     train_from: str | None = None              # first trainable backbone layer ('last' = conv5 on VGG16; 'none' = frozen;
                                                #   None: the model preset's)
