@@ -233,7 +233,10 @@ class HAF(nn.Module):
 class _Workspace(threading.local):
     "One full-size buffer per thread for describe()'s level maps, reused between calls (no page faults); not copied with the model."
     buf: Tensor | None = None
+    keep_bytes: int = 1 << 30                                                 # larger maps (big batches) get a fresh buffer, not kept
     def get(self, numel: int, like: Tensor) -> Tensor:
+        if numel * like.element_size() > self.keep_bytes:
+            self.buf = None; return torch.empty(numel, device=like.device, dtype=like.dtype)
         b = self.buf
         if b is None or b.numel() < numel or b.device != like.device or b.dtype != like.dtype:
             self.buf = None                                                   # drop the old one first (its memory can be reused)
