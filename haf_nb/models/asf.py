@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 
-from .kernel import bilinear_accumulate, kernel_ok
+from .kernel import bilinear_accumulate, bilinear_index, kernel_ok
 
 # %% auto #0
-__all__ = ['ASF_RATIOS', 'ASF_MODES', 'pool_sizes', 'lerp_index', 'AdaptiveSpatialFusion']
+__all__ = ['ASF_RATIOS', 'ASF_MODES', 'pool_sizes', 'AdaptiveSpatialFusion']
 
 # %% ../../nbs/12_asf.ipynb #febeda67
 ASF_RATIOS = (0.1, 0.2, 0.3)  # AugFPN's pool_ratios
@@ -25,17 +25,6 @@ def pool_sizes(H: int, W: int,                         # size of the map to pool
     return [(max(1, int(r * H)), max(1, int(r * W))) for r in ratios]
 
 # %% ../../nbs/12_asf.ipynb #de2965fa
-def lerp_index(n_in: int,                   # source length
-               n_out: int,                  # target length
-               device: torch.device | str | None = None,
-               dtype: torch.dtype = torch.float32,  # of the coordinates (PyTorch uses float for fp32/bf16 maps, double for double)
-              ) -> tuple[Tensor, Tensor, Tensor]:
-    "1-D linear resampling with aligned corners, PyTorch's rule: out[j] = (1 − λ_j)·in[i0_j] + λ_j·in[i1_j]; ([n_out] i0, i1, λ)."
-    scale = (n_in - 1) / (n_out - 1) if n_in > 1 and n_out > 1 else 0.0
-    src = torch.arange(n_out, dtype=dtype, device=device) * scale          # [n_out] source coordinate
-    i0 = src.floor().long().clamp(max=n_in - 1)                                     # [n_out]
-    return i0, (i0 + 1).clamp(max=n_in - 1), (src - i0).clamp(0, 1)                 # [n_out] × 3
-
 def _up_width(p: Tensor, W: int) -> Tensor:            # [B, C, h, w] -> [B, h, W, C]: upsampled along the width only
     return F.interpolate(p, size=(p.shape[-2], W), mode='bilinear', align_corners=True).permute(0, 2, 3, 1)
 
@@ -94,7 +83,7 @@ class AdaptiveSpatialFusion(nn.Module):
         for p, w in zip(P, self.fuse.weight.split(C, dim=1)):                        # w = W_k: [C, C, 1, 1]
             T.append(_up_width(p, W))                                                # [B, h_k, W', C]  Up_W(P_k)
             Tq.append(_up_width(F.conv2d(p, w), W))                                  # [B, h_k, W', C]  Up_W(W_k P_k)
-            idx.append(lerp_index(p.shape[-2], H, x.device, torch.float64 if x.dtype == torch.float64 else torch.float32))                         # rows i0, i1, λ of Up_H
+            idx.append(bilinear_index(p.shape[-2], H, True, x.device, torch.float64 if x.dtype == torch.float64 else torch.float32))                         # rows i0, i1, λ of Up_H
         def up_rows(t: Tensor, k: int, y0: int, y1: int) -> Tensor:                  # rows y0:y1 of Up_H(t): [B, b, W', C]
             i0, i1, lam = (v[y0:y1] for v in idx[k])
             return torch.lerp(t.index_select(1, i0), t.index_select(1, i1), lam.view(1, -1, 1, 1).to(t.dtype))

@@ -18,10 +18,12 @@ __all__ = ['DET_TYPES', 'l2_normalize', 'local_mean', 'peakiness_terms', 'peakin
 def l2_normalize(x: Tensor,        # e.g. [B, C, H, W] dense features
                  dim: int = 1,     # the axis to normalise (channels)
                  eps: float = 1e-12,
+                 inplace: bool = False, # fp32 `x` only: divide `x` itself (describe() does, when the map is its own buffer)
                 ) -> Tensor:
     "x / max(‖x‖₂, eps) along `dim`, computed in fp32, returned in x's dtype: unit-norm descriptors."
     xf = x.float()
     n = torch.linalg.vector_norm(xf, dim=dim, keepdim=True).clamp_min(eps)    # [B, 1, H, W]
+    if inplace and x.dtype == torch.float32: return x.div_(n)
     return (xf / n).to(x.dtype)
 
 # %% ../../nbs/14_detector.ipynb #fd79b4ec

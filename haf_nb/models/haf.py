@@ -234,13 +234,13 @@ class _Workspace(threading.local):
     "One full-size buffer per thread for describe()'s level maps, reused between calls (no page faults); not copied with the model."
     buf: Tensor | None = None
     keep_bytes: int = 1 << 30                                                 # larger maps (big batches) get a fresh buffer, not kept
-    def get(self, numel: int, like: Tensor) -> Tensor:
-        if numel * like.element_size() > self.keep_bytes:
-            self.buf = None; return torch.empty(numel, device=like.device, dtype=like.dtype)
+    def get(self, numel: int, device: torch.device, dtype: torch.dtype) -> Tensor:
+        if numel * dtype.itemsize > self.keep_bytes:
+            self.buf = None; return torch.empty(numel, device=device, dtype=dtype)
         b = self.buf
-        if b is None or b.numel() < numel or b.device != like.device or b.dtype != like.dtype:
+        if b is None or b.numel() < numel or b.device != device or b.dtype != dtype:
             self.buf = None                                                   # drop the old one first (its memory can be reused)
-            self.buf = b = torch.empty(numel, device=like.device, dtype=like.dtype)
+            self.buf = b = torch.empty(numel, device=device, dtype=dtype)
         return b
     def __deepcopy__(self, memo): return _Workspace()
     def __reduce__(self): return (_Workspace, ())
@@ -256,11 +256,10 @@ def _level_lean(self: HAF, i: int, tap: Tensor, image_size: tuple[int, int]) -> 
     H, W = image_size; Hp, Wp = out_size(H, W, self.config.out_stride)
     ws = self.__dict__.setdefault('_workspace', _Workspace())
     dt = torch.get_autocast_dtype(tap.device.type) if torch.is_autocast_enabled(tap.device.type) else tap.dtype
-    buf = ws.get(tap.shape[0] * Hp * Wp * self.channels[i], tap.new_empty(0, dtype=dt)) if tap.device.type == 'cpu' else None  # GPUs: the caching allocator does it
+    buf = ws.get(tap.shape[0] * Hp * Wp * self.channels[i], tap.device, dt) if tap.device.type == 'cpu' else None  # GPUs: the caching allocator does it
     f = self.heads[i](tap, (Hp, Wp), out=buf)                                     # [B, C_l, H', W']  F_l
     if self.asf is not None: f = self.asf[i](f, inplace=True)                     # F~_l, over F_l where the kernel runs
-    if f.dtype == torch.float32: d = f.div_(torch.linalg.vector_norm(f, dim=1, keepdim=True).clamp_min(1e-12))   # d_l, in place
-    else: d = l2_normalize(f, dim=1)
+    d = l2_normalize(f, dim=1, inplace=True)                                      # d_l, over F~_l (fp32)
     m = self.masks[i](d, image_size, normalized=True) if self.masks is not None else None   # m_l from d_l: the same pooled context
     return None, d, m, None
 

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/12a_kernel.ipynb #de636a07
 from __future__ import annotations
-import contextlib, ctypes, hashlib, os, platform, shutil, subprocess, sys, tempfile, threading, warnings
+import contextlib, ctypes, functools, hashlib, os, platform, shutil, subprocess, sys, tempfile, threading, warnings
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,9 +22,10 @@ def bilinear_index(n_in: int,                  # source length
                    n_out: int,                 # target length
                    align_corners: bool = True, # PyTorch's two rules for 'bilinear'
                    device: torch.device | str | None = None,
+                   dtype: torch.dtype = torch.float32, # of the coordinates (PyTorch uses float for fp32/bf16 maps, double for double)
                   ) -> tuple[Tensor, Tensor, Tensor]:
-    "1-D linear resampling as PyTorch's `interpolate(mode='bilinear')` does it: out[j] = (1 − λ_j)·in[i0_j] + λ_j·in[i1_j]; ([n_out] i0, i1 int64, λ float32)."
-    j = torch.arange(n_out, dtype=torch.float32, device=device)
+    "1-D linear resampling as PyTorch's `interpolate(mode='bilinear')` does it: out[j] = (1 − λ_j)·in[i0_j] + λ_j·in[i1_j]; ([n_out] i0, i1 int64, λ)."
+    j = torch.arange(n_out, dtype=dtype, device=device)
     if align_corners:                                                  # src = j·(n_in − 1)/(n_out − 1)
         src = j * ((n_in - 1) / (n_out - 1) if n_in > 1 and n_out > 1 else 0.0)
     else:                                                              # src = max(0, (j + ½)·n_in/n_out − ½)
@@ -157,6 +158,11 @@ def kernel_ok(*ts: Tensor | None) -> bool:
         all(t is None or (t.device.type == 'cpu' and t.dtype == torch.float32) for t in ts) and \
         not torch.is_autocast_enabled('cpu') and _STATE['on'] and load_kernel() is not None
 
+@functools.lru_cache(maxsize=512)
+def _index(n_in: int, n_out: int, align_corners: bool) -> tuple[Tensor, Tensor, Tensor]:
+    "`bilinear_index` on the CPU, computed once per size pair (the kernel reads it block after block; nothing writes to it)."
+    return bilinear_index(n_in, n_out, align_corners)
+
 def _ptrs(ts, ctype=ctypes.c_void_p): return (ctype * len(ts))(*[t.data_ptr() for t in ts])
 
 def bilinear_accumulate(out: Tensor,                      # [n, W, C] rows r0:r1 of the [B·H, W, C] result (written; may be `base`)
@@ -183,8 +189,8 @@ def bilinear_accumulate(out: Tensor,                      # [n, W, C] rows r0:r1
     for t in (out, base, omega, *srcs):
         if t is not None and not t.is_contiguous(): raise ValueError("bilinear_accumulate's kernel needs contiguous [.., W, C] tensors.")
     lib = load_kernel()
-    yi = [bilinear_index(s.shape[1], H, align_corners) for s in srcs]
-    xi = [bilinear_index(s.shape[2], W, align_corners) for s in srcs]
+    yi = [_index(s.shape[1], H, align_corners) for s in srcs]
+    xi = [_index(s.shape[2], W, align_corners) for s in srcs]
     I64 = ctypes.c_int64
     args = [_ptrs(srcs), (I64 * K)(*[s.shape[1] for s in srcs]), (I64 * K)(*[s.shape[2] for s in srcs]),
             *(_ptrs([v[i] for v in yi]) for i in range(3)), *(_ptrs([v[i] for v in xi]) for i in range(3))]
