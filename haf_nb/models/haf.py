@@ -245,10 +245,10 @@ class _Workspace(threading.local):
     def __deepcopy__(self, memo): return _Workspace()
     def __reduce__(self): return (_Workspace, ())
 
-def _lean(self: HAF, aux: bool) -> bool:
-    "describe()'s path: no autograd, no map kept, F~_l needed only as d_l — so one buffer holds each level in turn, overwritten in place."
+def _lean_ok(self: HAF) -> bool:
+    "Can describe()'s lean path run: no autograd, F~_l needed only as d_l (no GeM, no score in the aggregation, masks on d_l, one VLAD per level)."
     cfg = self.config
-    return (not torch.is_grad_enabled() and not aux and self.heads is not None and self.gem is None and not cfg.det_in_agg
+    return (not torch.is_grad_enabled() and self.heads is not None and self.gem is None and not cfg.det_in_agg
             and not cfg.shared_vlad and (self.masks is None or all(m.normalize_input for m in self.masks)))
 
 def _level_lean(self: HAF, i: int, tap: Tensor, image_size: tuple[int, int]) -> tuple:
@@ -265,7 +265,6 @@ def _level_lean(self: HAF, i: int, tap: Tensor, image_size: tuple[int, int]) -> 
 
 def _level(self: HAF, i: int, tap: Tensor, image_size: tuple[int, int], aux: bool) -> tuple:
     "Level i's maps from its tap: (F~_l, d_l, m_l | None, ŝ_l | None)."
-    if _lean(self, aux): return _level_lean(self, i, tap, image_size)
     H, W = image_size
     f = self.heads[i](tap, out_size(H, W, self.config.out_stride)) if self.heads is not None else tap   # [B, C_l, H', W']
     if self.asf is not None: f = self.asf[i](f)                                   # [B, C_l, H', W']  F~_l
@@ -279,12 +278,16 @@ def level_maps(self: HAF,
                 taps: Sequence[Tensor],        # the backbone's three taps
                 image_size: tuple[int, int],   # (H, W) of the input images
                 aux: bool = True,              # also compute the detection scores (not needed to describe)
+                lean: bool = False,            # the caller is done with each level's maps before it asks for the next:
+                                               #   describe()'s path may reuse one buffer for all levels (`_level_lean`)
                ):
     "Yield (F~_l, d_l, m_l, ŝ_l) for each level (None for a switched-off part)."
     if len(taps) != 3: raise ValueError(f"Expected the backbone's 3 taps; got {len(taps)}.")
     use_ckpt = self.config.grad_checkpoint and self.training and torch.is_grad_enabled()
+    lean = lean and not aux and _lean_ok(self)
     for i, l in enumerate(self.config.levels):
-        if use_ckpt:
+        if lean: yield _level_lean(self, i, taps[l], tuple(image_size))
+        elif use_ckpt:
             from torch.utils.checkpoint import checkpoint
             yield checkpoint(_level, self, i, taps[l], tuple(image_size), aux, use_reentrant=False)
         else: yield _level(self, i, taps[l], tuple(image_size), aux)
@@ -325,7 +328,7 @@ def _from_taps(self: HAF, taps: Sequence[Tensor], image_size: tuple[int, int],
     self.check_initialized()
     out = {k: [] for k in ('feat', 'desc', 'mask', 'score', 'vlad')}
     held_d, held_w = [], []
-    for i, (f, d, m, s) in enumerate(self.level_maps(taps, image_size, aux=keep_maps)):
+    for i, (f, d, m, s) in enumerate(self.level_maps(taps, image_size, aux=keep_maps, lean=not keep_maps)):   # each level used at once
         w = _agg_weight(m, s, self.config.det_in_agg)
         if self.gem is not None: out['vlad'].append(self.gem[i](f))                         # [B, C_l]
         elif not self.config.shared_vlad: out['vlad'].append(self.vlad[i](d, w))            # [B, K*C_l]
