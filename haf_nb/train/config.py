@@ -231,6 +231,11 @@ class TrainConfig:
         kw = {k: getattr(m, k) for k in ('backbone', 'pretrained', 'train_from') if getattr(m, k) is not None}
         if self.compute.grad_checkpoint: kw['grad_checkpoint'] = True
         return model_config(m.model, **{**m.model_overrides, **kw})
+    def check_model(self) -> HAFConfig:
+        "The run's model config, checked before any work (an unknown backbone or field, an α with the wrong number of levels): one clear error."
+        mc = self.model_config()
+        if self.net.alpha is not None: check_alpha(self.net.alpha, len(mc.levels))   # one weight per level
+        return mc
     @property
     def target_alpha(self) -> tuple[float, ...]:
         "The α the run is for (the config's, else the model's default)."

@@ -18,7 +18,6 @@ from torch.utils.data import DataLoader, Dataset
 from ..core import (get_device, seed_everything, resolve_cache_dir, progress, atomic_save, atomic_write,
                          load_image, Timer, machine_info, machine_summary)
 from ..cli_args import check_output_dir
-from ..models.pca import check_alpha
 from ..losses import HAFLoss, alpha_for_mode, ALPHA_MODES, NonFiniteLossError, split_tuple_output
 from ..data.transforms import make_transform, ImageListDataset, collate_images
 from ..data.geo import GeoDataset
@@ -234,7 +233,7 @@ def train(config: TrainConfig | str,           # a TrainConfig or a TRAIN_PRESET
     say = print if verbose else (lambda *a, **k: None)
     # --- everything that can stop the run is checked before any long work: folder, resume state, α, device, files
     check_output_dir(out, 'run folder')
-    if config.net.alpha is not None: check_alpha(config.net.alpha, len(config.model_config().levels))
+    config.check_model()                                        # the model's fields and α, before the data is opened
     last = out / 'last.pt'
     saved = None
     if resume and last.is_file():
@@ -490,7 +489,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         except json.JSONDecodeError: kw[k.strip()] = v
     try:
         cfg = get_train_config(cfg, **kw)            # every field is type- and range-checked (TrainConfig)
-        if cfg.net.alpha is not None: check_alpha(cfg.net.alpha, len(cfg.model_config().levels))   # one weight per level
+        cfg.check_model()                            # the model's fields (backbone, ...) and α: one weight per level
     except (TypeError, ValueError) as e: raise UsageError(str(e)) from None
     return cfg
 
